@@ -1,0 +1,100 @@
+"""Trunk angles from gyroscope and accelerometer.
+
+The fusion is an offline, zero-phase complementary filter on the gravity vector:
+
+1. integrate the bias-corrected gyroscope into an orientation ``Q(t)`` relative to the first
+   sample (a vectorised prefix product of quaternions) — accurate at short time scales;
+2. rotate the accelerometer into that drifting frame, where gravity is almost constant and
+   the body's own accelerations are short-lived;
+3. average it there over ``accel_sigma_s`` with weights that reject samples whose norm is far
+   from g — accurate at long time scales;
+4. rotate the averaged gravity back into sensor coordinates.
+
+No Euler-angle singularity is involved; pitch and roll are read off the gravity vector in
+body coordinates at the end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..settings import OrientationSettings
+from . import quaternion as quat
+from .filters import gaussian_width, smooth
+
+G = 9.80665
+
+
+def estimate_gyro_bias(time_s: np.ndarray, gyro: np.ndarray, still_runs: np.ndarray) -> np.ndarray:
+    """Gyro bias per sample (n, 3) in rad/s, re-estimated in every still period.
+
+    The mean rate of each still run is the bias at its centre; between runs it is
+    interpolated linearly, before the first and after the last it is held.  With no still
+    run the bias is taken as zero.
+    """
+    n = gyro.shape[0]
+    if len(still_runs) == 0:
+        return np.zeros((n, 3))
+    centres = np.array([time_s[a:b].mean() for a, b in still_runs])
+    # Trim the run ends, where the window may still see the neighbouring motion.
+    means = []
+    for a, b in still_runs:
+        k = max(0, (b - a) // 10)
+        means.append(gyro[a + k : b - k].mean(axis=0))
+    values = np.array(means)
+    return np.column_stack([np.interp(time_s, centres, values[:, i]) for i in range(3)])
+
+
+def integrate_gyro(time_s: np.ndarray, gyro: np.ndarray) -> np.ndarray:
+    """Orientation (n, 4) of the sensor relative to its first sample, from the angular rate.
+
+    Rates are averaged over each step (trapezoid) and each step uses its own duration, so
+    uneven sampling and short gaps are integrated as they are.
+    """
+    n = gyro.shape[0]
+    dt = np.diff(time_s)
+    step = 0.5 * (gyro[1:] + gyro[:-1]) * dt[:, None]
+    dq = np.empty((n, 4))
+    dq[0] = (1.0, 0.0, 0.0, 0.0)
+    dq[1:] = quat.from_rotvec(step)
+    return quat.cumulative_product(dq)
+
+
+def accel_weight(acc: np.ndarray, tolerance_m_s2: float) -> np.ndarray:
+    """Trust in each accelerometer sample as a gravity reference, in (0, 1]."""
+    err = np.linalg.norm(acc, axis=1) - G
+    return 1e-3 + np.exp(-0.5 * (err / tolerance_m_s2) ** 2)
+
+
+def compute_up(
+    time_s: np.ndarray,
+    acc: np.ndarray,
+    gyro: np.ndarray,
+    fs: float,
+    settings: OrientationSettings = OrientationSettings(),
+) -> np.ndarray:
+    """Unit vector pointing up (against gravity) in sensor coordinates, per sample (n, 3).
+
+    ``gyro`` must already be bias-corrected.  Call once per contiguous run of samples.
+    """
+    if acc.shape[0] == 0:
+        return np.empty((0, 3))
+    q = integrate_gyro(time_s, gyro)
+    acc_w = quat.rotate(q, acc)
+    w = accel_weight(acc, settings.accel_tolerance_m_s2)
+    width = gaussian_width(settings.accel_sigma_s * fs)
+    g_w = smooth(acc_w * w[:, None], width) / smooth(w, width)[:, None]
+    up = quat.rotate_inverse(q, g_w)
+    return up / np.linalg.norm(up, axis=1, keepdims=True)
+
+
+def compute_angles(up_s: np.ndarray, sensor_to_body: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pitch_deg`` and ``roll_deg`` of the body from the up-vector in sensor coordinates.
+
+    Pitch is the elevation of the body's cranial axis above the horizontal, roll that of its
+    left axis.  Both lie in [-90, 90].
+    """
+    up_b = up_s @ sensor_to_body.T
+    pitch = np.degrees(np.arcsin(np.clip(up_b[:, 0], -1.0, 1.0)))
+    roll = np.degrees(np.arcsin(np.clip(up_b[:, 1], -1.0, 1.0)))
+    return pitch, roll

@@ -1,0 +1,46 @@
+"""Still periods: spans where the sensor neither rotates nor accelerates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..settings import StillnessSettings
+from .filters import rolling_std, runs
+
+
+def find_still(
+    acc: np.ndarray,
+    gyro: np.ndarray,
+    fs: float,
+    settings: StillnessSettings = StillnessSettings(),
+) -> np.ndarray:
+    """Index runs ``(start, stop)`` (stop exclusive) where the sensor is still.
+
+    A sample is still when, over a centred window, every gyro axis and every accelerometer
+    axis varies less than its threshold.  The thresholds adapt upwards to a noisy sensor
+    (three times the quietest 2 % of windows).  The statistics are standard deviations, so a
+    constant gyro bias does not matter.
+
+    Parameters
+    ----------
+    acc, gyro : ndarray, shape (n, 3)
+        m/s² and rad/s.
+    fs : float
+        Sample rate in Hz.
+
+    Returns
+    -------
+    ndarray, shape (k, 2)
+        Runs at least ``settings.min_still_s`` long.
+    """
+    n = acc.shape[0]
+    if n == 0:
+        return np.empty((0, 2), dtype=int)
+    width = max(3, int(round(settings.window_s * fs)))
+    g_sd = rolling_std(gyro, width).max(axis=1)
+    a_sd = rolling_std(acc, width).max(axis=1)
+    g_thr = max(settings.gyro_std_rad_s, 3.0 * float(np.percentile(g_sd, 2)))
+    a_thr = max(settings.acc_std_m_s2, 3.0 * float(np.percentile(a_sd, 2)))
+    r = runs((g_sd < g_thr) & (a_sd < a_thr))
+    min_len = settings.min_still_s * fs
+    return r[(r[:, 1] - r[:, 0]) >= min_len]

@@ -1,0 +1,179 @@
+"""Simulated sessions with ground truth: the test oracle, and a way to try sensorback without hardware.
+
+>>> from sensorback.simulate import simulate_session
+>>> sim = simulate_session(seed=3, n_blocks=2, fs_hz=50)
+>>> sim.recording.info.device
+'simulated'
+>>> sorted(sim.truth.angles.columns)
+['pitch_deg', 'roll_deg']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..recording import Annotations, Info, Recording
+from .body import build_motion, layout
+from .programme import EXERCISES, Phase, random_programme
+from .sensor import SensorModel, sample
+
+__all__ = ["simulate", "simulate_session", "SimulatedSession", "Truth", "EXERCISES"]
+
+TRUTH_SCHEMA = "sensorback.truth/1"
+
+
+@dataclass
+class Truth:
+    """Ground truth of a simulated session.
+
+    Attributes
+    ----------
+    angles : DataFrame
+        ``pitch_deg`` and ``roll_deg`` of the body at every recorded sample, indexed by ``time_s``.
+    segments : list of dict
+        Every phase with ``kind`` (``hold``/``reps``/``rest``/``walk``/``calibration``),
+        ``exercise``, ``start_s``, ``end_s`` (file time) and its own truth (reps, rep times,
+        range of motion, sway, breathing rate, form breaks ...).
+    mount : ndarray
+        The true sensor-to-body rotation (rows: body axes in sensor coordinates).
+    sensor : dict
+        The sensor model's parameters (rate, noise, bias, drift, loss ...).
+    """
+
+    angles: pd.DataFrame
+    segments: list[dict[str, Any]]
+    mount: np.ndarray
+    sensor: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": TRUTH_SCHEMA,
+            "mount_sensor_to_body": np.round(self.mount, 8).tolist(),
+            "sensor": self.sensor,
+            "segments": self.segments,
+        }
+
+    def write(self, path: str | Path) -> None:
+        """Write the truth as JSON (``path``) and the per-sample angles beside it (``*.angles.csv``)."""
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1, default=_jsonable))
+        self.angles.to_csv(path.with_suffix(".angles.csv"), float_format="%.4f")
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(type(x))
+
+
+@dataclass
+class SimulatedSession:
+    """A simulated :class:`~sensorback.Recording` and its :class:`Truth`."""
+
+    recording: Recording
+    truth: Truth
+    phases: list[Phase]
+
+
+def simulate_session(
+    seed: int = 0,
+    *,
+    fs_hz: float | None = None,
+    n_blocks: int | None = None,
+    duration_s: float | None = None,
+    walk: bool | None = None,
+    phases: list[Phase] | None = None,
+    outward_sign: float = 1.0,
+) -> SimulatedSession:
+    """Simulate a session of core exercises recorded by a sacral IMU, with ground truth.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every random choice: the programme, the body's motion and the sensor's errors.
+    fs_hz : float, optional
+        Sample rate; random among 25, 50, 52, 100, 104 and 200 Hz by default.
+    n_blocks : int, optional
+        Number of exercise blocks (holds or rep sets), each followed by a rest.
+    duration_s : float, optional
+        Add blocks until the session lasts at least this long (then ``n_blocks`` is ignored).
+    walk : bool, optional
+        Whether the session has a walking bout after the standing calibration.
+    phases : list of Phase, optional
+        An explicit programme instead of a random one.
+    outward_sign : float
+        +1 when the sensor's z axis points out of the back (the default), −1 when it points in.
+    """
+    rng = np.random.default_rng(seed)
+    if phases is None:
+        if duration_s is not None:
+            phases = random_programme(rng, n_blocks=0, walk=walk)
+            from .programme import exercise_block, rest_posture
+
+            menu = [("plank", "hold"), ("side_plank_left", "hold"), ("side_plank_right", "hold"),
+                    ("bridge", "reps"), ("bridge", "hold"), ("hyperextension", "reps"), ("hyperextension", "hold")]
+            rests = ("standing", "prone", "supine", "child")
+            while sum(p.duration_s for p in phases) + 3.0 * len(phases) < duration_s:
+                ex, kind = menu[int(rng.integers(len(menu)))]
+                phases.append(exercise_block(rng, ex, kind))
+                phases.append(Phase("rest", None, rest_posture(rng, rests[int(rng.integers(4))]),
+                                    float(rng.uniform(5, 20)), {"sway_deg": 0.1}))
+        else:
+            phases = random_programme(rng, n_blocks=n_blocks, walk=walk)
+    model = SensorModel.random(rng, fs_hz, outward_sign)
+    timing, total = layout(rng, phases)
+    fs_int = 400.0 if model.fs_hz <= 104 else 800.0
+    motion, truth_phases = build_motion(rng, phases, timing, total, fs_int)
+    s = sample(rng, motion, model)
+
+    t0 = s.time_file_s[0]
+    time_s = s.time_file_s - t0
+
+    def to_file(t_true: float) -> float:
+        return float(np.interp(t_true, s.time_true_s, time_s))
+
+    segments = []
+    for rec in truth_phases:
+        seg = {k: v for k, v in rec.items() if not k.endswith("true_s")}
+        seg["start_s"] = to_file(rec["start_true_s"])
+        seg["end_s"] = to_file(rec["end_true_s"])
+        if "duration_true_s" in rec:
+            seg["duration_s"] = seg["end_s"] - seg["start_s"]
+        if "rep_times_true_s" in rec:
+            seg["rep_times_s"] = [to_file(x) for x in rec["rep_times_true_s"]]
+        for fb in seg.get("form_breaks", []):
+            fb["start_s"] = to_file(fb.pop("start_true_s"))
+        for j in seg.get("jerks", []):
+            j["time_s"] = to_file(j.pop("time_true_s"))
+        segments.append(seg)
+
+    samples = pd.DataFrame(
+        np.column_stack((s.acc, s.gyro)), columns=["ax", "ay", "az", "gx", "gy", "gz"],
+        index=pd.Index(time_s, name="time_s"),
+    )
+    sensor = {
+        "fs_hz": model.fs_hz, "acc_noise_m_s2": model.acc_noise_m_s2, "gyro_noise_rad_s": model.gyro_noise_rad_s,
+        "acc_bias_m_s2": model.acc_bias_m_s2.tolist(), "gyro_bias_rad_s": model.gyro_bias_rad_s.tolist(),
+        "gyro_bias_walk_rad_s": model.gyro_bias_walk_rad_s, "acc_scale": model.acc_scale.tolist(),
+        "gyro_scale": model.gyro_scale.tolist(), "clock_drift_ppm": model.clock_drift_ppm,
+        "jitter_s": model.jitter_s, "packet_samples": model.packet_samples, "loss_prob": model.loss_prob,
+        "dropped_samples": s.dropped, "seed": seed,
+    }
+    info = Info(device="simulated", placement="sacrum", fs_hz=model.fs_hz, format="simulated",
+                extra={"seed": seed})
+    rec = Recording(samples, info, Annotations())
+    angles = pd.DataFrame({"pitch_deg": s.pitch_deg, "roll_deg": s.roll_deg}, index=pd.Index(time_s, name="time_s"))
+    return SimulatedSession(rec, Truth(angles, segments, model.mount, sensor), phases)
+
+
+def simulate(seed: int = 0, **kwargs: Any) -> Recording:
+    """Simulate a session and return only its :class:`~sensorback.Recording` (see :func:`simulate_session`)."""
+    return simulate_session(seed, **kwargs).recording

@@ -1,0 +1,169 @@
+"""What the simulated person does: a list of phases with their postures and ground truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+EXERCISES = ("plank", "side_plank_left", "side_plank_right", "bridge", "hyperextension")
+
+
+@dataclass(frozen=True)
+class Posture:
+    """A static body orientation: pitch and roll key angles (degrees) and sacrum height (m).
+
+    ``roll_key_deg`` is the rotation about the cranial axis (0 prone, 180 supine, −90 on the
+    left side, +90 on the right side); the body's measured roll follows from it.
+    """
+
+    name: str
+    pitch_deg: float
+    roll_key_deg: float
+    height_m: float
+
+
+@dataclass
+class Phase:
+    """One phase of a session.
+
+    ``kind`` is ``hold``, ``reps``, ``rest``, ``walk`` or ``calibration``; ``exercise`` is one
+    of :data:`EXERCISES` for holds and reps.  ``params`` carries the phase's own settings
+    (rep times, sway, breathing, sag ...).
+    """
+
+    kind: str
+    exercise: str | None
+    posture: Posture
+    duration_s: float
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(rng.uniform(lo, hi))
+
+
+def rest_posture(rng: np.random.Generator, which: str) -> Posture:
+    if which == "standing":
+        return Posture("standing", 90.0, 0.0, 1.0)
+    if which == "prone":
+        return Posture("prone", _u(rng, -3, 3), _u(rng, -1.5, 1.5), 0.15)
+    if which == "supine":
+        return Posture("supine", _u(rng, -3, 3), 180.0 + _u(rng, -1.5, 1.5), 0.12)
+    if which == "child":
+        return Posture("child", _u(rng, -50, -25), _u(rng, -5, 5), 0.5)
+    raise ValueError(which)
+
+
+def hold_params(rng: np.random.Generator, duration_s: float, allow_sag: bool) -> dict[str, Any]:
+    """Sway, fatigue, breathing, tremor, jerks and (maybe) a sag or pike for one hold."""
+    params: dict[str, Any] = {
+        "sway_deg": _u(rng, 0.2, 2.5),
+        "fatigue_gain": _u(rng, 0.0, 2.0),
+        "breathing_bpm": _u(rng, 7.0, 20.0),
+        "breath_deg": _u(rng, 0.15, 0.5),
+        "tremor_deg": _u(rng, 0.005, 0.05),
+        "tremor_hz": _u(rng, 7.0, 12.0),
+        "jerks": [],
+        "form_breaks": [],
+    }
+    n_jerks = rng.poisson(duration_s / 60.0)
+    for _ in range(n_jerks):
+        params["jerks"].append({"t_rel_s": _u(rng, 2.0, max(2.5, duration_s - 2.0)), "size_deg": _u(rng, 2.0, 5.0)})
+    if allow_sag and duration_s >= 20 and rng.random() < 0.45:
+        start = _u(rng, 0.35, 0.7) * duration_s
+        direction = "sag" if rng.random() < 0.7 else "pike"
+        params["form_breaks"].append(
+            {
+                "t_rel_s": start,
+                "direction": direction,
+                "deviation_deg": _u(rng, 5.0, 10.0),
+                "ramp_s": _u(rng, 1.0, 2.5),
+            }
+        )
+    return params
+
+
+def rep_params(
+    rng: np.random.Generator, n: int, bottom_deg: float, top_deg: float, top_hold_s: float
+) -> dict[str, Any]:
+    """Timing of ``n`` reps between a bottom and a top pitch."""
+    up = rng.uniform(0.7, 1.4, n)
+    hold = np.clip(top_hold_s + rng.normal(0, 0.15 * max(top_hold_s, 0.3), n), 0.0, None)
+    down = rng.uniform(0.8, 1.5, n)
+    pause = rng.uniform(0.3, 1.0, n)
+    rom = (top_deg - bottom_deg) * rng.uniform(0.85, 1.1, n)
+    return {
+        "bottom_deg": bottom_deg,
+        "up_s": up,
+        "top_hold_s": hold,
+        "down_s": down,
+        "pause_s": pause,
+        "rom_deg": rom,
+        "sway_deg": _u(rng, 0.1, 0.6),
+        "breathing_bpm": _u(rng, 8.0, 20.0),
+        "breath_deg": _u(rng, 0.1, 0.3),
+    }
+
+
+def exercise_block(rng: np.random.Generator, exercise: str, kind: str) -> Phase:
+    """A hold or a set of reps of one exercise with randomised posture and timing."""
+    if exercise == "plank":
+        post = Posture("plank", _u(rng, 5, 15), _u(rng, -2.5, 2.5), 0.45)
+    elif exercise == "side_plank_left":
+        post = Posture("side_plank_left", _u(rng, 5, 18), -90.0 + _u(rng, -6, 6), 0.5)
+    elif exercise == "side_plank_right":
+        post = Posture("side_plank_right", _u(rng, 5, 18), 90.0 + _u(rng, -6, 6), 0.5)
+    elif exercise == "bridge":
+        post = Posture("bridge", _u(rng, -35, -20), 180.0 + _u(rng, -2.5, 2.5), 0.35)
+    elif exercise == "hyperextension":
+        bench = rng.random() < 0.6
+        top = _u(rng, -5, 8) if bench else _u(rng, 6, 14)
+        post = Posture("hyperextension_bench" if bench else "hyperextension_floor", top, _u(rng, -3, 3), 0.9 if bench else 0.15)
+    else:
+        raise ValueError(exercise)
+    if kind == "hold":
+        dur = _u(rng, 12, 60) if exercise != "hyperextension" else _u(rng, 8, 20)
+        allow = exercise in ("plank", "side_plank_left", "side_plank_right", "bridge")
+        return Phase("hold", exercise, post, dur, hold_params(rng, dur, allow))
+    # reps
+    if exercise == "bridge":
+        n = int(rng.integers(8, 21))
+        bottom = _u(rng, -4, 1)
+        params = rep_params(rng, n, bottom, post.pitch_deg, _u(rng, 0.0, 6.0) if rng.random() < 0.6 else 0.0)
+        start_post = Posture("supine", bottom, post.roll_key_deg, 0.12)
+    elif exercise == "hyperextension":
+        n = int(rng.integers(6, 16))
+        if post.name == "hyperextension_bench":
+            bottom = _u(rng, -65, -40)
+            params = rep_params(rng, n, bottom, post.pitch_deg, _u(rng, 0.0, 2.0))
+            start_post = Posture("hyperextension_bench_bottom", bottom, post.roll_key_deg, 0.9)
+        else:
+            bottom = _u(rng, -2, 2)
+            params = rep_params(rng, n, bottom, bottom + _u(rng, 8, 15), _u(rng, 0.0, 3.0))
+            start_post = Posture("prone", bottom, post.roll_key_deg, 0.15)
+    else:
+        raise ValueError(f"no reps for {exercise}")
+    params["variant"] = post.name
+    dur = float(np.sum(params["up_s"] + params["top_hold_s"] + params["down_s"] + params["pause_s"]))
+    return Phase("reps", exercise, start_post, dur, params)
+
+
+def random_programme(rng: np.random.Generator, n_blocks: int | None = None, walk: bool | None = None) -> list[Phase]:
+    """A random session: standing calibration, maybe walking, exercise blocks and rests."""
+    phases = [Phase("calibration", None, rest_posture(rng, "standing"), _u(rng, 4, 8), {"sway_deg": 0.1})]
+    if walk if walk is not None else rng.random() < 0.5:
+        phases.append(Phase("walk", None, rest_posture(rng, "standing"), _u(rng, 8, 25), {"cadence_hz": _u(rng, 1.6, 2.0)}))
+        phases.append(Phase("rest", None, rest_posture(rng, "standing"), _u(rng, 3, 6), {"sway_deg": 0.15}))
+    n = n_blocks if n_blocks is not None else int(rng.integers(4, 9))
+    menu = [
+        ("plank", "hold"), ("side_plank_left", "hold"), ("side_plank_right", "hold"),
+        ("bridge", "reps"), ("bridge", "hold"), ("hyperextension", "reps"), ("hyperextension", "hold"),
+    ]
+    for _ in range(n):
+        ex, kind = menu[int(rng.integers(len(menu)))]
+        phases.append(exercise_block(rng, ex, kind))
+        rest = ("standing", "prone", "supine", "child")[int(rng.integers(4))]
+        phases.append(Phase("rest", None, rest_posture(rng, rest), _u(rng, 5, 20), {"sway_deg": _u(rng, 0.05, 0.3)}))
+    return phases
