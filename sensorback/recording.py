@@ -222,7 +222,7 @@ class Recording:
     Examples
     --------
     >>> import sensorback
-    >>> rec = sensorback.simulate(seed=1, duration_s=60)
+    >>> rec = sensorback.simulate(seed=1, n_blocks=1)
     >>> rec.samples.columns.tolist()[:3]
     ['ax', 'ay', 'az']
     """

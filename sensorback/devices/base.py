@@ -126,6 +126,7 @@ class Decoder(ABC):
         self.n_bytes_discarded = 0
         self.reasons: Counter[str] = Counter()
 
+    @abstractmethod
     def feed(self, data: bytes | bytearray | memoryview, host_time_s: float) -> list[SampleBatch]:
         """Decode one notification.
 
@@ -139,12 +140,44 @@ class Decoder(ABC):
         Returns
         -------
         list of SampleBatch
-            Samples completed by this notification; empty for non-sample packets.
+            Samples completed by this notification; empty for packets without samples.
+        """
+
+    def reset(self) -> None:
+        """Forget partial data and history (after a reconnect); the counters are kept."""
+
+    def _reject(self, reason: str, n_bytes: int) -> None:
+        self.n_rejected += 1
+        self.n_bytes_discarded += n_bytes
+        self.reasons[reason] += 1
+
+
+class PacketDecoder(Decoder):
+    """A decoder for protocols where every notification is one self-contained packet.
+
+    :meth:`feed` raises :class:`~sensorback.errors.DecodeError` for a malformed packet, after
+    counting it in :attr:`n_rejected`, :attr:`n_bytes_discarded` and :attr:`reasons`.
+    """
+
+    def feed(self, data: bytes | bytearray | memoryview, host_time_s: float) -> list[SampleBatch]:
+        """Decode one notification.
+
+        Parameters
+        ----------
+        data : bytes-like
+            The notification value.
+        host_time_s : float
+            Host time at which it arrived, s.
+
+        Returns
+        -------
+        list of SampleBatch
+            Samples completed by this notification; empty for packets without samples.
 
         Raises
         ------
         DecodeError
-            If the packet is malformed; it is counted in :attr:`n_rejected` first.
+            If the packet is malformed.
         """
         payload = bytes(data)
         try:
@@ -154,14 +187,6 @@ class Decoder(ABC):
             raise
         self.n_packets += 1
         return batches
-
-    def reset(self) -> None:
-        """Forget partial data and history (after a reconnect); the counters are kept."""
-
-    def _reject(self, reason: str, n_bytes: int) -> None:
-        self.n_rejected += 1
-        self.n_bytes_discarded += n_bytes
-        self.reasons[reason] += 1
 
     @abstractmethod
     def _decode(self, payload: bytes, host_time_s: float) -> list[SampleBatch]:

@@ -167,8 +167,8 @@ def read(
     return Recording(samples, info, ann)
 
 
-def write_csv(recording: Recording, path: str | Path, metadata: bool = True) -> None:
-    """Write the canonical CSV, with ``# key: value`` metadata lines unless ``metadata=False``."""
+def write_csv(recording: Recording, path: str | Path, metadata: bool = False) -> None:
+    """Write the canonical CSV; ``metadata=True`` adds ``# key: value`` lines before the header."""
     path = Path(path)
     df = recording.samples.copy()
     df.insert(0, "time", df.index.to_numpy())

@@ -80,9 +80,16 @@ def compute_trunk_angles(
     standing = None
     if mount is None:
         standing = find_standing(time_s, acc, still, settings.calibration)
+        # Evidence for the tilt about the spine: still lying postures (rests) are the most
+        # trustworthy; calm moments (holds, slow reps) count only when there is no still one.
         rate = smooth(np.linalg.norm(w, axis=1), max(1, int(0.5 * fs)), passes=1)
         calm = (rate < 0.2).astype(float)
-        mount = calibrate_mount(up, standing, calm, fs, settings.calibration)
+        still_mask = np.zeros(len(time_s))
+        for a, b in still:
+            still_mask[a:b] = 1.0
+        mount = calibrate_mount(up, standing, still_mask, fs, settings.calibration)
+        if mount.method != "standing+lying":
+            mount = calibrate_mount(up, standing, calm, fs, settings.calibration)
         mount.details["standing_start_s"] = round(float(time_s[standing[0]] - time_s[0]), 3)
         mount.details["standing_end_s"] = round(float(time_s[standing[1] - 1] - time_s[0]), 3)
     pitch, roll = compute_angles(up, mount.sensor_to_body)

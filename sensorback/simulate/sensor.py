@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 from scipy.spatial.transform import Rotation
 
 from .body import G, BodyMotion
@@ -109,8 +110,10 @@ def sample(rng: np.random.Generator, motion: BodyMotion, model: SensorModel) -> 
     else:
         keep = np.ones(n, dtype=bool)
 
-    w_b = _interp_rows(t_true, t_mid, w_mid)
-    f_b = _interp_rows(t_true, t, f_body)
+    # The sensor's decimation filter: each output sample averages the signal over one period.
+    box = max(1, int(round(fs_int / model.fs_hz)))
+    w_b = _interp_rows(t_true, t_mid, uniform_filter1d(w_mid, box, axis=0, mode="nearest"))
+    f_b = _interp_rows(t_true, t, uniform_filter1d(f_body, box, axis=0, mode="nearest"))
     up_b = _interp_rows(t_true, t, up_body)
     up_b /= np.linalg.norm(up_b, axis=1, keepdims=True)
     pitch = np.degrees(np.arcsin(np.clip(up_b[:, 0], -1, 1)))

@@ -1,0 +1,179 @@
+"""The analysis of one recording: calibration, trunk angles, data quality — and its JSON form."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._version import __version__
+from .processing.angles import compute_trunk_angles
+from .processing.calibration import Mount
+from .processing.integrity import check_time_base
+from .recording import Annotations, Recording
+from .settings import AnalysisSettings
+
+SCHEMA = "sensorback.analysis/1"
+
+
+@dataclass
+class Analysis:
+    """Everything sensorback found in a recording.
+
+    Attributes
+    ----------
+    recording : Recording
+    angles : DataFrame
+        ``pitch_deg`` and ``roll_deg`` at every sample, indexed by ``time_s``.
+    mount : Mount
+        How the sensor sat on the body, and how that was found.
+    calibration : dict
+        The calibration summary written to JSON.
+    annotations : Annotations
+        The recording's annotations plus those found here (``bad/gap`` ...).
+    segments : list of dict
+        Exercise segments (``kind``, ``exercise``, ``start_s``, ``end_s`` ...).
+    settings : AnalysisSettings
+    quality : dict
+        Time-base report: rate, gaps, missing samples, clock drift.
+    """
+
+    recording: Recording
+    angles: pd.DataFrame
+    mount: Mount
+    calibration: dict[str, Any]
+    annotations: Annotations
+    segments: list[dict[str, Any]] = field(default_factory=list)
+    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
+    quality: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fs_hz(self) -> float:
+        return float(self.recording.info.fs_hz or self.recording.fs)
+
+    @property
+    def duration_s(self) -> float:
+        return self.recording.duration_s
+
+    def segments_frame(self) -> pd.DataFrame:
+        """The segments as a tidy DataFrame (one row per segment)."""
+        cols = ["kind", "exercise", "start_s", "end_s"]
+        return pd.DataFrame(self.segments) if self.segments else pd.DataFrame(columns=cols)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable result (schema ``sensorback.analysis/1``)."""
+        info = self.recording.info
+        return {
+            "schema": SCHEMA,
+            "sensorback_version": __version__,
+            "file": info.source,
+            "device": info.device,
+            "start_time": info.start_time.isoformat() if info.start_time else None,
+            "duration_s": round(self.duration_s, 4),
+            "fs_hz": round(self.fs_hz, 4),
+            "n_samples": self.recording.n_samples,
+            "calibration": self.calibration,
+            "quality": self.quality,
+            "annotations": [_clean(r) for r in self.annotations.select("bad")],
+            "segments": [_clean(s) for s in self.segments],
+            "angles_summary": {
+                c: {"min": _r(self.angles[c].min()), "median": _r(self.angles[c].median()), "max": _r(self.angles[c].max())}
+                for c in ("pitch_deg", "roll_deg")
+            },
+            "notes": list(info.notes),
+            "settings": self.settings.to_dict(),
+        }
+
+    def to_json(self, path: str | Path | None = None, indent: int = 1) -> str:
+        """The result as JSON text; written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        if path is not None:
+            Path(path).write_text(text + "\n")
+        return text
+
+    def write_series(self, path: str | Path) -> None:
+        """Write ``time_s,pitch_deg,roll_deg`` at every sample as CSV."""
+        self.angles.to_csv(path, float_format="%.4f")
+
+    def summary(self) -> str:
+        """A readable multi-line summary for the terminal."""
+        from .summary import format_summary
+
+        return format_summary(self)
+
+
+def _r(x: Any, nd: int = 3) -> Any:
+    x = float(x)
+    return round(x, nd) if np.isfinite(x) else None
+
+
+def _clean(d: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, (float, np.floating)):
+            out[k] = _r(v, 4)
+        elif isinstance(v, np.integer):
+            out[k] = int(v)
+        elif isinstance(v, dict):
+            out[k] = _clean(v)
+        elif isinstance(v, list):
+            out[k] = [_clean(x) if isinstance(x, dict) else (_r(x, 4) if isinstance(x, (float, np.floating)) else x) for x in v]
+        else:
+            out[k] = v
+    return out
+
+
+def analyze(
+    recording: Recording,
+    settings: AnalysisSettings | None = None,
+    mount: Mount | str | None = None,
+) -> Analysis:
+    """Analyse a recording: check the time base, calibrate the mount, compute trunk angles.
+
+    Parameters
+    ----------
+    recording : Recording
+    settings : AnalysisSettings, optional
+    mount : Mount or str, optional
+        Skip automatic calibration; a string is parsed by :meth:`Mount.parse` (``"+x,+z"``).
+
+    Raises
+    ------
+    CalibrationError
+        No standing still period at the start and no mount given.
+
+    Examples
+    --------
+    >>> import sensorback
+    >>> a = sensorback.simulate(seed=2, n_blocks=2).analyze()
+    >>> list(a.angles.columns)
+    ['pitch_deg', 'roll_deg']
+    """
+    settings = settings or AnalysisSettings()
+    if isinstance(mount, str):
+        mount = Mount.parse(mount)
+    rec = recording
+    t = rec.time_s
+    fs = float(rec.info.fs_hz or rec.fs)
+    _, found, report = check_time_base(t, rec.acc, rec.info.fs_hz, settings.quality)
+    ann = rec.annotations
+    have = {(round(r["onset_s"], 6), r["description"]) for r in ann}
+    ann = ann + Annotations.from_records(r for r in found if (round(r["onset_s"], 6), r["description"]) not in have)
+    ta = compute_trunk_angles(t, rec.acc, rec.gyro, fs, settings, mount)
+    angles = pd.DataFrame({"pitch_deg": ta.pitch_deg, "roll_deg": ta.roll_deg}, index=pd.Index(t, name="time_s"))
+    calib: dict[str, Any] = {
+        **ta.mount.to_dict(),
+        "gyro_bias_start_rad_s": np.round(ta.gyro_bias[0], 5).tolist(),
+        "gyro_bias_end_rad_s": np.round(ta.gyro_bias[-1], 5).tolist(),
+        "still_periods": int(len(ta.still_runs)),
+        "outward_axis": settings.calibration.outward_axis,
+    }
+    if ta.standing is not None:
+        a, b = ta.standing
+        calib["standing_start_s"] = _r(t[a])
+        calib["standing_end_s"] = _r(t[b - 1])
+    return Analysis(rec, angles, ta.mount, calib, ann, [], settings, report.to_dict())

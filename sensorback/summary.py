@@ -1,0 +1,52 @@
+"""The terminal summary of an analysis."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import Analysis
+
+
+def _fmt_time(s: float) -> str:
+    m, sec = divmod(max(0.0, s), 60)
+    return f"{int(m)}:{sec:04.1f}"
+
+
+def format_summary(a: Analysis) -> str:
+    rec = a.recording
+    info = rec.info
+    q = a.quality
+    c = a.calibration
+    lines = [
+        f"sensorback analysis of {info.source or 'a recording'}",
+        f"  device       {info.device}  ({info.format})",
+        f"  duration     {_fmt_time(a.duration_s)} min:s, {rec.n_samples} samples at {a.fs_hz:g} Hz",
+    ]
+    gaps = q.get("n_gaps", 0)
+    lines.append(
+        f"  data quality {gaps} gaps, {q.get('missing_samples', 0)} samples missing, "
+        f"{q.get('n_duplicates', 0)} duplicate and {q.get('n_backwards', 0)} backwards timestamps, "
+        f"{q.get('n_nan_rows', 0)} NaN rows"
+    )
+    how = {"standing": "standing period only (no lying posture to refine the tilt)",
+           "standing+lying": "standing period, refined from prone/supine postures",
+           "explicit": "given explicitly"}.get(c["method"], c["method"])
+    lines.append(f"  calibration  {how}")
+    if "standing_start_s" in c:
+        lines.append(f"               standing still {c['standing_start_s']:.1f}–{c['standing_end_s']:.1f} s; "
+                     f"sensor rotated {c['rotation_in_plane_deg']:+.1f}° in the plane of the back, "
+                     f"tilted {c['tilt_deg']:.1f}° off flat")
+    lines.append(f"               gyro bias re-estimated in {c['still_periods']} still periods")
+    p = a.angles["pitch_deg"]
+    r = a.angles["roll_deg"]
+    lines.append(f"  trunk pitch  {p.min():+.1f}° … {p.max():+.1f}° (median {p.median():+.1f}°)")
+    lines.append(f"  trunk roll   {r.min():+.1f}° … {r.max():+.1f}° (median {r.median():+.1f}°)")
+    if a.segments:
+        lines.append("  segments")
+        for s in a.segments:
+            what = s.get("exercise") or ""
+            lines.append(f"    {_fmt_time(s['start_s'])}–{_fmt_time(s['end_s'])}  {s['kind']:5s} {what}")
+    for n in info.notes:
+        lines.append(f"  note         {n}")
+    return "\n".join(lines)
