@@ -21,6 +21,7 @@ from ..recording import CANONICAL, MAG, Info, Recording
 from .units import resolve_acc_unit, resolve_gyro_unit, resolve_time_unit
 
 REQUIRED = ("time",) + CANONICAL
+MIN_SAMPLES = 10
 
 
 def _header(path: Path) -> tuple[dict[str, str], int, list[str]]:
@@ -145,8 +146,9 @@ def read(
     values = np.column_stack((acc, gyro) + ((df[list(MAG)].to_numpy(dtype=float),) if "mx" in use else ()))
 
     keep, ann, report = check_time_base(t, values, nominal)
-    if keep.sum() < 2:
-        raise FileFormatError(str(path), "fewer than two usable samples after dropping bad rows")
+    if keep.sum() < MIN_SAMPLES:
+        raise FileFormatError(str(path), f"only {int(keep.sum())} usable samples after dropping bad rows; "
+                              f"a recording needs at least {MIN_SAMPLES}")
     notes.extend(report.messages)
     tk = t[keep] - t[keep][0]
     names = list(CANONICAL) + (list(MAG) if "mx" in use else [])

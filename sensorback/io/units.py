@@ -94,9 +94,9 @@ def resolve_acc_unit(acc: np.ndarray, unit: str = "auto") -> tuple[float, str | 
 def resolve_gyro_unit(gyro: np.ndarray, acc_m_s2: np.ndarray, fs: float, unit: str = "auto") -> tuple[float, str | None]:
     """Factor from the file's gyroscope values to rad/s.
 
-    The decision compares the gyro with the turning of the gravity vector seen by the
-    accelerometer: during slow movements both measure the same rotation, so their ratio is ≈1
-    for rad/s and ≈57 for deg/s.  Without such movements, the magnitude decides.
+    The gravity direction seen by the accelerometer turns as ``du/dt = u × ω``.  Both
+    hypotheses (rad/s and deg/s) predict that turning from the gyro; the one that matches the
+    accelerometer clearly better wins.  Without enough movement, the magnitude decides.
     """
     if unit != "auto":
         return _declared(unit, GYRO_UNITS, "angular rate", "--gyro-unit"), None
@@ -105,27 +105,22 @@ def resolve_gyro_unit(gyro: np.ndarray, acc_m_s2: np.ndarray, fs: float, unit: s
     ok = np.all(np.isfinite(gyro), axis=1) & np.all(np.isfinite(acc_m_s2), axis=1)
     g = gyro[ok]
     a = acc_m_s2[ok]
-    width = max(3, int(round(0.25 * fs)))
+    width = max(3, int(round(0.3 * fs)))
     a_s = uniform_filter1d(a, width, axis=0)
     g_s = uniform_filter1d(g, width, axis=0)
     u = a_s / np.linalg.norm(a_s, axis=1, keepdims=True)
     du = np.gradient(u, axis=0) * fs
-    tilt_rate = np.linalg.norm(du, axis=1)  # rad/s of gravity-direction turning
-    # the gyro's component perpendicular to gravity is what turns it
-    g_perp = np.linalg.norm(g_s - (g_s * u).sum(axis=1, keepdims=True) * u, axis=1)
-    calm = np.abs(np.linalg.norm(a_s, axis=1) - G) < 1.5
-    moving = calm & (tilt_rate > 0.15) & (tilt_rate < 3.0)
+    calm = np.abs(np.linalg.norm(a_s, axis=1) - G) < 1.0
+    moving = calm & (np.linalg.norm(du, axis=1) > 0.1)
     if moving.sum() > max(20, 0.5 * fs):
-        ratio = float(np.median(g_perp[moving] / tilt_rate[moving]))
-        if 0.5 <= ratio <= 2.0:
+        err = {}
+        for name, f in (("rad/s", 1.0), ("deg/s", np.pi / 180.0)):
+            pred = np.cross(u[moving], f * g_s[moving])
+            err[name] = float(np.median(np.linalg.norm(du[moving] - pred, axis=1)))
+        if err["rad/s"] < 0.6 * err["deg/s"]:
             return 1.0, None
-        if 25.0 <= ratio <= 130.0:
-            return np.pi / 180.0, f"gyro turns {ratio:.0f}× faster than the gravity direction: values are in deg/s; converted to rad/s"
-        raise UnitError(
-            "angular rate",
-            f"the gyro reads {ratio:.3g}× the rotation the accelerometer sees (1 for rad/s, 57 for deg/s)",
-            "Declare the unit with --gyro-unit rad/s|deg/s, and check that gyro and accelerometer columns belong together.",
-        )
+        if err["deg/s"] < 0.6 * err["rad/s"]:
+            return np.pi / 180.0, "the gyro matches the accelerometer's turning only when read as deg/s; converted to rad/s"
     p99 = float(np.percentile(np.linalg.norm(g, axis=1), 99)) if g.size else 0.0
     if p99 > 20.0:
         return np.pi / 180.0, f"99th percentile of |gyro| is {p99:.0f}, implausible in rad/s: read as deg/s"

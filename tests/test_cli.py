@@ -1,0 +1,86 @@
+"""The command line, run as a user runs it: a real process, real files."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+EXE = [sys.executable, "-m", "sensorback.cli"]
+
+
+def run(*args, check=True):
+    p = subprocess.run([*EXE, *map(str, args)], capture_output=True, text=True, timeout=120)
+    if check:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    run("simulate", d / "s.csv", "--seed", 4, "--blocks", 3, "--fs", 100, "--truth", d / "truth.json")
+    return d
+
+
+def test_help_teaches():
+    out = run("--help").stdout
+    assert "analyze" in out and "simulate" in out and "examples:" in out
+    out = run("analyze", "--help").stdout
+    assert "--json" in out and "--series" in out and "--mount" in out and "pitch_deg" in out
+
+
+def test_analyze_json_and_series(session):
+    p = run("analyze", session / "s.csv", "--json", session / "r.json", "--series", session / "a.csv")
+    assert "calibration" in p.stdout and "trunk pitch" in p.stdout
+    res = json.loads((session / "r.json").read_text())
+    assert res["schema"] == "sensorback.analysis/1"
+    for key in ("file", "duration_s", "fs_hz", "calibration", "segments"):
+        assert key in res
+    assert res["calibration"]["method"] in ("standing", "standing+lying")
+    assert abs(res["fs_hz"] - 100) < 0.5
+    series = pd.read_csv(session / "a.csv")
+    assert list(series.columns) == ["time_s", "pitch_deg", "roll_deg"]
+    assert len(series) > 1000
+    truth = pd.read_csv(session / "truth.angles.csv")
+    assert len(truth) == len(series)
+    err = (series["pitch_deg"] - truth["pitch_deg"]).abs()
+    assert err.median() < 0.5
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ("hello,world\n1,2\n", "not a recording sensorback can read"),
+        ("time,ax,ay,az,gx,gy,gz\n0,0,0,0,0,0,0\n1,0,0,0,0,0,0\n" * 10, "acceleration"),
+    ],
+)
+def test_bad_input_one_line_no_traceback(tmp_path, content, needle):
+    f = tmp_path / "bad.csv"
+    f.write_text(content)
+    p = run("analyze", f, check=False)
+    assert p.returncode != 0
+    assert "Traceback" not in p.stderr
+    assert needle in p.stderr
+    assert p.stderr.strip().count("\n") == 0
+
+
+def test_missing_file_and_no_standing(tmp_path, session):
+    p = run("analyze", tmp_path / "nope.csv", check=False)
+    assert p.returncode == 2 and "no such file" in p.stderr and "Traceback" not in p.stderr
+    # lying from the start: no calibration possible → advice, exit 3; --mount makes it work
+    df = pd.read_csv(session / "s.csv")
+    truth = json.loads((session / "truth.json").read_text())
+    start = truth["segments"][1]["start_s"] + 0.5
+    df[df.time > start].to_csv(tmp_path / "nostand.csv", index=False)
+    p = run("analyze", tmp_path / "nostand.csv", check=False)
+    assert p.returncode == 3 and "--mount" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_explicit_mount_option(tmp_path):
+    run("simulate", tmp_path / "s.csv", "--seed", 1, "--blocks", 1, "--fs", 50)
+    p = run("analyze", tmp_path / "s.csv", "--mount", "+x,+z")
+    assert "given explicitly" in p.stdout
+    p = run("analyze", tmp_path / "s.csv", "--mount", "+x,+x", check=False)
+    assert p.returncode == 2 and "must differ" in p.stderr
