@@ -159,10 +159,13 @@ def analyze(
     rec = recording
     t = rec.time_s
     fs = float(rec.info.fs_hz or rec.fs)
-    _, found, report = check_time_base(t, rec.acc, rec.info.fs_hz, settings.quality)
-    ann = rec.annotations
-    have = {(round(r["onset_s"], 6), r["description"]) for r in ann}
-    ann = ann + Annotations.from_records(r for r in found if (round(r["onset_s"], 6), r["description"]) not in have)
+    stored = rec.info.extra.get("time_base") if isinstance(rec.info.extra, dict) else None
+    if stored and rec.annotations.select("bad"):
+        # the reader already checked the time base and annotated it
+        ann, quality = rec.annotations, dict(stored)
+    else:
+        _, found, report = check_time_base(t, rec.acc, rec.info.fs_hz, settings.quality)
+        ann, quality = (found if not len(rec.annotations) else rec.annotations + found), report.to_dict()
     ta = compute_trunk_angles(t, rec.acc, rec.gyro, fs, settings, mount)
     angles = pd.DataFrame({"pitch_deg": ta.pitch_deg, "roll_deg": ta.roll_deg}, index=pd.Index(t, name="time_s"))
     calib: dict[str, Any] = {
@@ -176,4 +179,4 @@ def analyze(
         a, b = ta.standing
         calib["standing_start_s"] = _r(t[a])
         calib["standing_end_s"] = _r(t[b - 1])
-    return Analysis(rec, angles, ta.mount, calib, ann, [], settings, report.to_dict())
+    return Analysis(rec, angles, ta.mount, calib, ann, [], settings, quality)

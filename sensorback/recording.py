@@ -116,7 +116,7 @@ class Annotations:
         ex = [dict(e) for e in extras] if extras is not None else [{} for _ in onset]
         if len(ex) != len(onset):
             raise ValueError("extras must have one mapping per span")
-        order = sorted(range(len(onset)), key=lambda i: (onset[i], desc[i]))
+        order = np.lexsort((np.array(desc, dtype=object).astype(str), np.array(onset))).tolist() if onset else []
         self._onset = tuple(onset[i] for i in order)
         self._duration = tuple(dur[i] for i in order)
         self._description = tuple(desc[i] for i in order)

@@ -106,9 +106,9 @@ BLECharacteristic controlCharacteristic(CONTROL_UUID, BLEWrite | BLEWriteWithout
 
 // ---- IMU: MPU-6050 family over I2C ----
 static const uint8_t IMU_ADDRESS = 0x68;
-static const float G_MPS2 = 9.80665f;
-static const float ACC_LSB = G_MPS2 / 4096.0f;                   // ±8 g: 4096 counts per g
-static const float GYRO_LSB = (3.14159265f / 180.0f) / 32.8f;    // ±1000 °/s: 32.8 counts per °/s
+// Scales in m/s² and rad/s per count, computed in double and rounded once to float.
+static const float ACC_LSB = (float)(9.80665 / 4096.0);                   // ±8 g: 4096 counts/g
+static const float GYRO_LSB = (float)(3.14159265358979 / 180.0 / 32.8);   // ±1000 °/s: 32.8 counts/(°/s)
 
 static void imuWrite(uint8_t reg, uint8_t value) {
   Wire.beginTransmission(IMU_ADDRESS);
@@ -253,11 +253,13 @@ void loop() {
     sendPacket();                      // keep every packet evenly spaced
     nextSampleUs += behind * periodUs;  // skipped samples appear as a time gap
   }
+  if (!imuRead(&samples[count * 6])) {
+    sendPacket();  // a failed read becomes a one-sample time gap, never a made-up value
+    nextSampleUs += periodUs;
+    return;
+  }
   if (count == 0) {
     firstSampleUs = nextSampleUs;  // the scheduled time: samples sit on an exact grid
-  }
-  if (!imuRead(&samples[count * 6])) {
-    memset(&samples[count * 6], 0, 6 * sizeof(int16_t));
   }
   nextSampleUs += periodUs;
   if (++count == samplesPerPacket) {

@@ -414,31 +414,43 @@ def _rolling_mean(values: np.ndarray, half: int) -> np.ndarray:
 def _losses_from_arrival(
     counts: np.ndarray, arrival: np.ndarray, fs_hz: float, half: int, min_gap_s: float
 ) -> np.ndarray:
-    """Samples lost before each batch, seen as lasting steps of the arrival lower envelope."""
+    """Samples lost before each batch, seen as lasting steps of the arrival lower envelope.
+
+    The step at batch j compares the lowest residual of the `half` batches from j on with that of
+    the `half` batches before it.  A late batch followed by a burst raises the residual only
+    briefly, so the floor after it does not move; a loss moves it for good.  Steps whose window
+    after is cut short by the end of the session are ignored: there the two cannot be told apart.
+    """
     lost = np.zeros(counts.size, dtype=np.int64)
     for _ in range(2):  # a second pass finds losses hidden by a neighbouring one
         last = (np.cumsum(counts + lost) - 1) / fs_hz
         slope, _ = _lower_line(last, arrival)
         residual = arrival - slope * last
-        # the step at batch j compares the `half` batches from j on with the `half` before it
         floor_until = _rolling_min(residual, half - 1, 0)
         floor_from = _rolling_min(residual, 0, half - 1)
         jump = np.concatenate([[-np.inf], floor_from[1:] - floor_until[:-1]])
-        added = _pick_steps(jump > min_gap_s, jump, np.diff(arrival, prepend=arrival[0]))
-        step = np.rint(jump[added] * fs_hz / slope).astype(np.int64)
-        if not np.any(step > 0):
+        jump[residual.size - half + 1 :] = -np.inf
+        steps = _first_full_steps(jump, min_gap_s)
+        added = np.rint(jump[steps] * fs_hz / slope).astype(np.int64)
+        if not np.any(added > 0):
             break
-        lost[added] += np.maximum(step, 0)
+        lost[steps] += np.maximum(added, 0)
     return lost
 
 
-def _pick_steps(flagged: np.ndarray, jump: np.ndarray, arrival_step: np.ndarray) -> np.ndarray:
-    """One batch per run of flagged batches: the one after the longest arrival pause."""
-    starts = np.flatnonzero(flagged & ~np.concatenate([[False], flagged[:-1]]))
-    ends = np.flatnonzero(flagged & ~np.concatenate([flagged[1:], [False]])) + 1
-    return np.array(
-        [s + int(np.argmax(arrival_step[s:e])) for s, e in zip(starts, ends)], dtype=np.int64
-    )
+def _first_full_steps(jump: np.ndarray, min_gap_s: float) -> np.ndarray:
+    """In each run of steps above `min_gap_s`, the first that reaches (nearly) the run's height.
+
+    A loss shows as a plateau of equal steps starting at the batch after it; late batches just
+    before it can start the run early, but only with smaller steps.
+    """
+    flagged = jump > min_gap_s
+    edges = np.diff(np.concatenate([[0], flagged.astype(np.int8), [0]]))
+    picks = []
+    for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        run = jump[start:stop]
+        picks.append(start + int(np.argmax(run >= run.max() - min_gap_s / 2)))
+    return np.array(picks, dtype=np.int64)
 
 
 def _losses_from_sequence(

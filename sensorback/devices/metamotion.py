@@ -276,7 +276,8 @@ def encode_notifications(
     acc_range_g, gyro_range_dps : int
         Configured ranges.
     packed : bool
-        Three samples per notification (the mode used above 100 Hz).
+        Three samples per notification (the mode used above 100 Hz); a trailing group of fewer
+        than three samples is not sent, as the board only sends full packed notifications.
 
     Returns
     -------
@@ -292,8 +293,8 @@ def encode_notifications(
         streams.append((GYRO, c.gyro_packed if packed else c.gyro_data,
                         quantize(as_samples(gyro, n, "gyro"), gyro_lsb_radps(gyro_range_dps))))  # type: ignore[arg-type]
     out = []
-    for start in chunk_starts(n, size):
-        stop = min(start + size, n)
+    for start in chunk_starts(n - n % size, size):
+        stop = start + size
         for module, register, counts in streams:
             payload = bytes([module, register]) + counts[start:stop].astype("<i2").tobytes()
             out.append(Notification(float(times[stop - 1]), payload))

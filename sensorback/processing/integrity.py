@@ -125,11 +125,12 @@ def check_time_base(
     rep.nominal_fs_hz = nom
     period = 1.0 / nom
     gap_idx = np.flatnonzero(dt > settings.gap_factor * max(period, med))
-    for i in gap_idx:
-        missing = int(round(dt[i] / med)) - 1
-        rep.missing_samples += max(missing, 1)
-        records.append({"onset_s": float(tk[i]), "duration_s": float(dt[i]), "description": "bad/gap",
-                        "missing_samples": max(missing, 1)})
+    missing = np.maximum(np.rint(dt[gap_idx] / med).astype(int) - 1, 1)
+    rep.missing_samples = int(missing.sum())
+    records.extend(
+        {"onset_s": o, "duration_s": d, "description": "bad/gap", "missing_samples": m}
+        for o, d, m in zip(tk[gap_idx].tolist(), dt[gap_idx].tolist(), missing.tolist())
+    )
     rep.n_gaps = int(gap_idx.size)
     if rep.n_gaps:
         rep.messages.append(f"{rep.n_gaps} gaps ({rep.missing_samples} samples missing); not interpolated")

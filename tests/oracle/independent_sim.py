@@ -101,6 +101,7 @@ from scipy.spatial.transform import Rotation
 __all__ = ["OracleSession", "generate"]
 
 COLUMNS = ["time", "ax", "ay", "az", "gx", "gy", "gz"]
+EXERCISES = ("plank", "side_plank_left", "side_plank_right", "bridge", "hyperextension")
 RATES_HZ = (25, 50, 52, 100, 104, 200)
 G_DEVICE = 9.80665  # what the device's "1 g" means for its range and LSB
 UP = np.array([0.0, 0.0, 1.0])
@@ -337,26 +338,37 @@ class _Walk:
 
 
 # ----------------------------------------------------------------------------- perturbations
+PARTS = frozenset({"fast", "drift", "form"})
+
+
 class _Source:
-    """One segment's small motion: body rotvecs (fast, slow) and extra world translation."""
+    """One segment's small motion as body rotation vectors plus extra world translation.
 
-    def __init__(self, lo, hi, fast=None, slow=None, terms=()):
+    Parts: ``fast`` (sway, jerks, breathing, tremor, gait, rep asymmetry; with their
+    translations), ``drift`` (slow postural wander) and ``form`` (form breaks); drift + form make
+    the slow baseline.
+    """
+
+    def __init__(self, lo, hi, fast=None, drift=None, terms=(), form=None):
         self.lo, self.hi = lo, hi
-        self.fast, self.slow, self.terms = fast, slow, list(terms)
+        self.fast, self.drift, self.form, self.terms = fast, drift, form, list(terms)
 
-    def add(self, t, fast, slow, trans):
+    def add(self, t, fast, slow, trans, parts=PARTS):
         i0, i1 = np.searchsorted(t, [self.lo, self.hi])
         if i1 <= i0:
             return
         tt = t[i0:i1]
-        if self.fast is not None:
-            fast[i0:i1] += self.fast(tt)
-        if self.slow is not None:
-            slow[i0:i1] += self.slow(tt)
-        for term in self.terms:
-            rv, tr = term(tt)
-            fast[i0:i1] += rv
-            trans[i0:i1] += tr
+        if "fast" in parts:
+            if self.fast is not None:
+                fast[i0:i1] += self.fast(tt)
+            for term in self.terms:
+                rv, tr = term(tt)
+                fast[i0:i1] += rv
+                trans[i0:i1] += tr
+        if "drift" in parts and self.drift is not None:
+            slow[i0:i1] += self.drift(tt)
+        if "form" in parts and self.form is not None:
+            slow[i0:i1] += self.form(tt)
 
 
 def _spline(tg, vals):
@@ -386,16 +398,21 @@ class _Model:
         fast = np.zeros((n, 3))
         slow = np.zeros((n, 3))
         trans = np.zeros((n, 3))
-        if perturb:
+        parts = PARTS if perturb is True else frozenset(perturb or ())
+        if parts:
             for s in self.sources:
-                s.add(t, fast, slow, trans)
+                s.add(t, fast, slow, trans, parts)
         qp = _qexp(fast + slow)
         qR = _qmul(q, qp)
         p = P + _qapply(q, _qapply(qp, r) - r) + trans
         return qR, p, _qmul(q, _qexp(slow))
 
     def state(self, t, perturb=True):
-        """Body orientation (Rotation), sensor position (world, m), slow orientation (Rotation)."""
+        """Body orientation (Rotation), sensor position (world, m), slow orientation (Rotation).
+
+        ``t`` is sorted true time.  ``perturb``: True (everything), False (postures, transitions,
+        reps and walking progression only) or a subset of {"fast", "drift", "form"}.
+        """
         qR, p, qs = self._state_q(t, perturb)
         return Rotation.from_quat(qR), p, Rotation.from_quat(qs)
 
@@ -547,7 +564,7 @@ class _Planner:
         if n == 1:
             durs = [self.U(1.5, 4.0)]
         else:
-            durs = [self.U(1.0, 1.8) for _ in range(n)]
+            durs = [self.U(1.2, 2.0) for _ in range(n)]
         t0 = self.t
         rot_legs, pos_legs = [], []
         ts = t0
@@ -557,13 +574,15 @@ class _Planner:
             if i > 0:
                 ts += durs[i - 1] * (1.0 - self.U(0.1, 0.4))
             v = (prev.R.inv() * wp.R).as_rotvec()
+            d = max(d, 0.8 * float(np.linalg.norm(v)))  # peak rate 1.875 angle / d <= ~2.3 rad/s
+            durs[i] = d
             rot_legs.append((ts, d, v))
             ends.append(ts + d)
             prev = wp
         t1 = max(max(ends), t0 + 1.5)
         prev = self.cur
         for (ts, d, _), wp in zip(rot_legs, waypoints):
-            dp_d = d * self.U(0.8, 1.1)
+            dp_d = min(d * self.U(0.8, 1.1), t1 - t0)
             tsp = float(np.clip(ts + self.N(0.12) * d, t0, t1 - dp_d))
             pos_legs.append((tsp, dp_d, wp.P - prev.P))
             prev = wp
@@ -606,6 +625,7 @@ class _Planner:
         slow = np.zeros((n, 3))
         for k in range(2):
             slow[:, k] = prof["drift"] * _slow_noise(rng, n)
+        form = np.zeros((n, 3))
         breaks = []
         fb = prof.get("form_break")
         if fb is not None and b - a >= 12.0:
@@ -622,7 +642,7 @@ class _Planner:
                 dc = self.U(1.0, 2.0)
                 shape = shape - _mj((tg - tc) / dc)
                 end = tc + dc
-            slow[:, k] += sign * mag * shape
+            form[:, k] += sign * mag * shape
             full = Rotation.from_rotvec(math.radians(sign * mag) * _axes_world(post.R)[k]) * post.R
             p0, r0 = _pitch_roll(post.R)
             p1, r1 = _pitch_roll(full)
@@ -632,6 +652,7 @@ class _Planner:
         fast_rv = np.radians(fast * W[:, None]) @ A
         slow_rv = np.radians(slow * W[:, None]) @ A
         sf, ss = _spline(tg, fast_rv), _spline(tg, slow_rv)
+        sfb = _spline(tg, np.radians(form * W[:, None]) @ A) if breaks else None
         terms: list[Callable] = []
         # breathing: pitch oscillation with inhale/exhale asymmetry, rate drifting over the segment
         f0 = prof["bpm"] / 60.0
@@ -668,7 +689,7 @@ class _Planner:
                 return (s * env[:, None]) @ dirs, 0.0
 
             terms.append(tremor)
-        self.sources.append(_Source(lo, hi, sf, ss, terms))
+        self.sources.append(_Source(lo, hi, sf, ss, terms, form=sfb))
         return {"breathing_bpm": float(mean_bpm), "form_breaks": breaks}
 
     # -- labelled segments
@@ -865,6 +886,8 @@ class _Planner:
     def _to_standing(self):
         if self.cur.family == "stand":
             return
+        if self.cur.family == "supine" and not self._head_back():
+            self.psi = (self.psi + 360.0) % 360.0 - 180.0  # sits up facing the feet
         self.xy = self.xy + self.rng.normal(0, 0.1, 2)
         self._go(self._stand())
 
@@ -1100,9 +1123,12 @@ def generate(seed: int, duration_scale: float = 1.0) -> OracleSession:
     # dropped rows (bursts of lost packets); the first and last rows are kept
     keep = np.ones(n, bool)
     drop_target = rng.uniform(0.0, 0.02)
-    while (~keep).sum() < drop_target * n and n > 30:
-        s0 = int(rng.integers(1, n - 11))
-        keep[s0:s0 + int(rng.integers(1, 11))] = False
+    n_drop = 0
+    while n_drop < drop_target * n and n > 30:
+        s0, L = int(rng.integers(1, n - 11)), int(rng.integers(1, 11))
+        if keep[s0 - 1:s0 + L + 1].all():  # bursts stay separate
+            keep[s0:s0 + L] = False
+            n_drop += L
 
     t0_clock = 0.0 if rng.random() < 0.4 else float(np.round(rng.uniform(1.0, 3000.0), 3))
     clock = t0_clock + np.arange(n) / fs
