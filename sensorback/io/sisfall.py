@@ -49,37 +49,31 @@ def detect(path: Path) -> bool:
 
 
 def _parse(path: Path) -> tuple[np.ndarray, list[str]]:
-    rows: list[list[float]] = []
-    bad: list[int] = []
-    first_bad = ""
+    """The nine columns of every line (NaN for malformed lines) and problems worth a note."""
     lines = path.read_text(encoding="ascii", errors="replace").splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
-    for lineno, line in enumerate(lines, start=1):
-        fields = line.strip().rstrip(";").split(",")
-        try:
-            if len(fields) != 9 or not line.rstrip().endswith(";"):
-                raise ValueError
-            rows.append([float(int(x)) for x in fields])
-        except ValueError:
-            if not bad:
-                first_bad = line.strip()[:60]
-            bad.append(lineno)
-            rows.append([math.nan] * 9)
-    if not rows:
+    if not lines:
         raise FileFormatError(str(path), "no data rows (empty or truncated file)")
+    ok = np.array([ROW.fullmatch(line) is not None for line in lines])
+    values = np.full((len(lines), 9), np.nan)
+    good = [line for line, k in zip(lines, ok) if k]
+    if good:
+        counts = ",".join(good).replace(";", "").split(",")
+        values[ok] = np.fromiter(map(int, counts), dtype=float, count=len(counts)).reshape(-1, 9)
+    bad = np.flatnonzero(~ok) + 1
     problems = []
-    if bad:
-        if len(bad) > MAX_BAD_FRACTION * len(rows):
+    if bad.size:
+        if bad.size > MAX_BAD_FRACTION * len(lines):
             raise FileFormatError(
                 str(path),
-                f"{len(bad)} of {len(rows)} lines are not nine comma-separated integers ending with ';' "
-                f"(first: {first_bad!r}); not a readable SisFall file",
-                line=bad[0],
+                f"{bad.size} of {len(lines)} lines are not nine comma-separated integers ending with ';' "
+                f"(first: {lines[bad[0] - 1].strip()[:60]!r}); not a readable SisFall file",
+                line=int(bad[0]),
             )
-        where = ", ".join(map(str, bad[:5])) + (" ..." if len(bad) > 5 else "")
-        problems.append(f"{len(bad)} malformed lines (line {where}) dropped")
-    return np.asarray(rows, dtype=float), problems
+        where = ", ".join(map(str, bad[:5])) + (" ..." if bad.size > 5 else "")
+        problems.append(f"{bad.size} malformed lines (line {where}) dropped")
+    return values, problems
 
 
 def read(path: Path, *, fs_hz: float = FS_HZ, quiet: bool = False) -> Recording:

@@ -166,7 +166,7 @@ def test_postures_follow_the_conventions():
 
 def test_form_breaks_move_the_slow_angle_as_declared():
     n = 0
-    for seed in range(40):
+    for seed in range(16):
         sess = generate(seed, duration_scale=0.5)
         k = 1.0 + sess.params["clock_ppm"] * 1e-6
         for seg in sess.segments:
@@ -183,7 +183,7 @@ def test_form_breaks_move_the_slow_angle_as_declared():
                 sign = expected.get(("plank" if side else seg["exercise"], fb["direction"]))
                 if sign is not None:
                     assert np.sign(fb["deviation_deg"]) == sign
-    assert n >= 5
+    assert n >= 10
 
 
 def test_sway_truth_is_plausible(sessions):
@@ -200,7 +200,7 @@ def test_deterministic_fast_and_writable(tmp_path):
     elapsed = time.perf_counter() - t0
     b = generate(7)
     pd.testing.assert_frame_equal(a.samples, b.samples)
-    assert elapsed < 5.0
+    assert elapsed < 8.0  # ~1-2 s on an idle machine; generous for loaded CI
     csv = a.write_csv(tmp_path / "s.csv")
     assert csv.read_text().splitlines()[0] == "time,ax,ay,az,gx,gy,gz"
     back = pd.read_csv(csv)
