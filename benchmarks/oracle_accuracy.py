@@ -5,7 +5,15 @@ Prints per-session pitch/roll RMSE, or the error that stopped the analysis. This
 cross-check the issue's acceptance uses (an independent simulator); see the closing note of
 the session that added it for what it showed.
 """
-sys.path.insert(0,'.')
+
+import os
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, ".")
 from tests.oracle.independent_sim import generate
 import sensorback
 warnings.simplefilter('ignore')

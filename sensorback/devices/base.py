@@ -33,9 +33,8 @@ at most 32 s), so that a late burst is never mistaken for a reset.
 _MAX_CHUNKS = 64
 
 
-def _frozen(array: np.ndarray | None) -> np.ndarray | None:
-    if array is not None:
-        array.flags.writeable = False
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
     return array
 
 
@@ -71,17 +70,14 @@ class SampleBatch:
     seq: int | None = None
 
     def __post_init__(self) -> None:
-        n = self.acc.shape[0]
-        if self.acc.shape != (n, 3):
-            raise ValueError(f"acc must have shape (n, 3), got {self.acc.shape}")
-        for name in ("gyro", "mag", "angle_deg"):
+        n = len(self.acc)
+        for name, shape in (("acc", (n, 3)), ("gyro", (n, 3)), ("mag", (n, 3)),
+                            ("angle_deg", (n, 3)), ("time_s", (n,))):  # fmt: skip
             value = getattr(self, name)
-            if value is not None and value.shape != (n, 3):
-                raise ValueError(f"{name} must have shape ({n}, 3), got {value.shape}")
-        if self.time_s is not None and self.time_s.shape != (n,):
-            raise ValueError(f"time_s must have shape ({n},), got {self.time_s.shape}")
-        for name in ("acc", "time_s", "gyro", "mag", "angle_deg"):
-            _frozen(getattr(self, name))
+            if value is not None:
+                if value.shape != shape:
+                    raise ValueError(f"{name} must have shape {shape}, got {value.shape}")
+                value.flags.writeable = False
 
     @property
     def n(self) -> int:
@@ -551,8 +547,8 @@ def _assemble(
         for j in np.flatnonzero(lost)
     )
     return TimeBase(
-        time_s=_frozen(time_s),  # type: ignore[arg-type]
-        sample_index=_frozen(index.astype(np.int64)),  # type: ignore[arg-type]
+        time_s=_frozen(time_s),
+        sample_index=_frozen(index.astype(np.int64)),
         t0_host_s=t0,
         fs_hz=1.0 / period_s if period_s > 0 else float("nan"),
         drift_ppm=(slope - 1.0) * 1e6,

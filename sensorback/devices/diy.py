@@ -153,13 +153,12 @@ class DiyDecoder(PacketDecoder):
         if n == 0 or period_us == 0 or not all(math.isfinite(s) and s > 0 for s in scales):
             raise DecodeError(payload, 8, "invalid header value")
         raw = np.frombuffer(payload, dtype="<i2", count=3 * n_sensors * n, offset=header)
-        blocks = iter(np.split(raw.reshape(n, 3 * n_sensors).astype(float), n_sensors, axis=1))
-        acc = next(blocks) * scales[0]
-        gyro = next(blocks) * scales[1] if flags & FLAG_GYRO else None
-        mag = next(blocks) * scales[-1] if flags & FLAG_MAG else None
+        values = raw.reshape(n, n_sensors, 3) * np.array(scales)[:, None]
+        gyro = values[:, 1] if flags & FLAG_GYRO else None
+        mag = values[:, -1] if flags & FLAG_MAG else None
         return [
             SampleBatch(
-                acc=acc,
+                acc=values[:, 0],
                 gyro=gyro,
                 mag=mag,
                 time_s=(t0_us + period_us * np.arange(n)) * 1e-6,

@@ -126,15 +126,14 @@ class MovesenseDecoder(PacketDecoder):
         return [self._samples(payload, host_time_s)]
 
     def _samples(self, payload: bytes, host_time_s: float) -> SampleBatch:
-        block_bytes, extra = divmod(len(payload) - 6, 12 * len(self.blocks))
-        if block_bytes < 1 or extra:
+        n, extra = divmod(len(payload) - 6, 12 * len(self.blocks))
+        if n < 1 or extra:
             raise DecodeError(payload, 6, "length does not match measurement")
-        values = np.frombuffer(payload, dtype="<f4", offset=6).astype(float).reshape(len(self.blocks), -1, 3)
-        if not np.isfinite(values).all():
+        raw = np.frombuffer(payload, dtype="<f4", offset=6)
+        if not np.isfinite(raw).all():
             raise DecodeError(payload, 6, "non-finite value")
-        blocks = dict(zip(self.blocks, values))
+        blocks = dict(zip(self.blocks, raw.reshape(len(self.blocks), -1, 3).astype(float)))
         (stamp_ms,) = struct.unpack_from("<I", payload, 2)
-        n = values.shape[1]
         gyro = blocks.get("gyro")
         return SampleBatch(
             acc=blocks["acc"],

@@ -313,40 +313,33 @@ class PolarDecoder(PacketDecoder):
     def _pair(
         self, measurement: int, times: np.ndarray, values: np.ndarray, host_time_s: float
     ) -> list[SampleBatch]:
+        """Emit the accelerometer samples that have a gyroscope sample within half a period."""
         old_t, old_v = self._pending[measurement]
+        if old_t.size + times.size > self.max_pending:
+            keep = max(self.max_pending - times.size, 0)
+            self.n_unpaired += old_t.size - keep
+            old_t, old_v = old_t[len(old_t) - keep :], old_v[len(old_v) - keep :]
         self._pending[measurement] = (np.concatenate([old_t, times]), np.concatenate([old_v, values]))
         (ta, acc), (tg, gyro) = self._pending[ACC], self._pending[GYRO]
         if not (ta.size and tg.size):
-            self._trim()
             return []
-        nearest = _nearest(tg, ta)
         tolerance = 0.5 / self.fs_hz
-        matched = np.abs(tg[nearest] - ta) <= tolerance
+        partner = np.minimum(np.searchsorted(tg, ta - tolerance), tg.size - 1)
+        matched = np.abs(tg[partner] - ta) <= tolerance
         # acc samples the gyro stream has passed will never find a partner
         settled = matched | (ta <= tg[-1] + tolerance)
-        used = np.zeros(tg.size, dtype=bool)
-        used[nearest[matched]] = True
-        keep_gyro = tg > ta[settled].max() if settled.any() else np.ones(tg.size, dtype=bool)
-        self.n_unpaired += int(np.count_nonzero(settled & ~matched) + np.count_nonzero(~keep_gyro & ~used))
-        self._pending = {ACC: (ta[~settled], acc[~settled]), GYRO: (tg[keep_gyro], gyro[keep_gyro])}
-        self._trim()
-        if not matched.any():
+        if not settled.any():
             return []
-        return [SampleBatch(acc=acc[matched], gyro=gyro[nearest[matched]], time_s=ta[matched],
+        keep_gyro = tg > ta[settled].max()
+        n_matched = int(np.count_nonzero(matched))
+        self.n_unpaired += int(np.count_nonzero(~matched & settled)) + max(
+            int(np.count_nonzero(~keep_gyro)) - n_matched, 0
+        )
+        self._pending = {ACC: (ta[~settled], acc[~settled]), GYRO: (tg[keep_gyro], gyro[keep_gyro])}
+        if not n_matched:
+            return []
+        return [SampleBatch(acc=acc[matched], gyro=gyro[partner[matched]], time_s=ta[matched],
                             host_time_s=host_time_s)]  # fmt: skip
-
-    def _trim(self) -> None:
-        for measurement, (t, v) in self._pending.items():
-            if t.size > self.max_pending:
-                self.n_unpaired += t.size - self.max_pending
-                self._pending[measurement] = (t[-self.max_pending :], v[-self.max_pending :])
-
-
-def _nearest(times: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Index of the element of sorted `times` closest to each query."""
-    right = np.clip(np.searchsorted(times, queries), 0, times.size - 1)
-    left = np.maximum(right - 1, 0)
-    return np.where(np.abs(times[left] - queries) <= np.abs(times[right] - queries), left, right)
 
 
 def _frame(measurement: int, stamp_ns: int, frame_type: int, content: bytes) -> bytes:

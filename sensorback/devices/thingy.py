@@ -33,6 +33,7 @@ PACKET_BYTES = 18
 ACC_LSB_MPS2 = G_MPS2 / 1024.0
 GYRO_LSB_RADPS = RAD_PER_DEG / 32.0
 MAG_LSB_UT = 1.0 / 16.0
+_SCALES = np.array([[ACC_LSB_MPS2], [GYRO_LSB_RADPS], [MAG_LSB_UT]])
 RATE_RANGE_HZ = (5, 200)
 """Motion rate range of the documentation (the firmware clamps to 1..200)."""
 
@@ -78,15 +79,8 @@ class ThingyDecoder(PacketDecoder):
     def _decode(self, payload: bytes, host_time_s: float) -> list[SampleBatch]:
         if len(payload) != PACKET_BYTES:
             raise DecodeError(payload, 0, "wrong length")
-        raw = np.frombuffer(payload, dtype="<i2").reshape(3, 3).astype(float)
-        return [
-            SampleBatch(
-                acc=raw[0:1] * ACC_LSB_MPS2,
-                gyro=raw[1:2] * GYRO_LSB_RADPS,
-                mag=raw[2:3] * MAG_LSB_UT,
-                host_time_s=host_time_s,
-            )
-        ]
+        values = np.frombuffer(payload, dtype="<i2").reshape(3, 3) * _SCALES
+        return [SampleBatch(acc=values[0:1], gyro=values[1:2], mag=values[2:3], host_time_s=host_time_s)]
 
 
 def encode_notifications(

@@ -37,6 +37,8 @@ ACC_LSB_MPS2 = 16.0 / 32768.0 * G_MPS2
 GYRO_LSB_RADPS = 2000.0 / 32768.0 * RAD_PER_DEG
 ANGLE_LSB_DEG = 180.0 / 32768.0
 
+_SCALES = np.repeat([ACC_LSB_MPS2, GYRO_LSB_RADPS, ANGLE_LSB_DEG], 3)
+
 RATE_CODES: dict[float, int] = {
     0.2: 0x01, 0.5: 0x02, 1.0: 0x03, 2.0: 0x04, 5.0: 0x05, 10.0: 0x06,
     20.0: 0x07, 50.0: 0x08, 100.0: 0x09, 125.0: 0x0A, 200.0: 0x0B,
@@ -129,12 +131,12 @@ class WitMotionDecoder(Decoder):
         imu = self._take_frames()
         if not imu:
             return []
-        raw = np.frombuffer(b"".join(imu), dtype="<i2").reshape(-1, 10)
+        values = np.frombuffer(b"".join(imu), dtype="<i2").reshape(-1, 10)[:, 1:] * _SCALES
         return [
             SampleBatch(
-                acc=raw[:, 1:4] * ACC_LSB_MPS2,
-                gyro=raw[:, 4:7] * GYRO_LSB_RADPS,
-                angle_deg=raw[:, 7:10] * ANGLE_LSB_DEG,
+                acc=values[:, 0:3],
+                gyro=values[:, 3:6],
+                angle_deg=values[:, 6:9],
                 host_time_s=float(host_time_s),
             )
         ]

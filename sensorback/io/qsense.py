@@ -92,33 +92,67 @@ def _find_info_txt(path: Path) -> Path | None:
     return None
 
 
-def _rate_from_info(info_path: Path, session: dict[str, str], n_rows: int) -> tuple[float, datetime]:
+def _start_stop(info_path: Path, session: dict[str, str], n_rows: int) -> tuple[float, datetime]:
+    """The rate (rows over ``Stop − Start``) and the start time from a trial's ``info.txt``."""
     try:
         start = datetime.strptime(session["start"], "%Y-%m-%d %H:%M:%S")
         stop = datetime.strptime(session["stop"], "%Y-%m-%d %H:%M:%S")
     except (KeyError, ValueError):
         raise FileFormatError(
             str(info_path),
-            "no readable 'Start:'/'Stop:' times (YYYY-MM-DD HH:MM:SS), which the QSense export needs "
-            "for its sample rate; pass fs_hz= to read the file anyway",
+            "no readable 'Start:'/'Stop:' times (YYYY-MM-DD HH:MM:SS), which the QSense export "
+            "needs for its sample rate; pass fs_hz= to read the file anyway",
         ) from None
     span_s = (stop - start).total_seconds()
     fs = n_rows / span_s if span_s > 0 else math.nan
     if not 1.0 <= fs <= 1000.0:
         raise FileFormatError(
             str(info_path),
-            f"Start {session['start']} and Stop {session['stop']} give {n_rows} rows over {span_s:g} s, "
-            "not a plausible IMU rate; pass fs_hz= to read the file anyway",
+            f"Start {session['start']} and Stop {session['stop']} give {n_rows} rows over "
+            f"{span_s:g} s, not a plausible IMU rate; pass fs_hz= to read the file anyway",
         )
     return fs, start
 
 
-def _parse_rows(path: Path, lines: list[str], first: int) -> tuple[np.ndarray, list[int], dict[int, int], list[str]]:
+def _rate(
+    path: Path, n_rows: int, fs_hz: float | None
+) -> tuple[float, datetime | None, dict[str, str], str]:
+    """Sample rate, start time, the trial's ``info.txt``, and a note on where the rate came from."""
+    info_path = _find_info_txt(path)
+    session = read_info_txt(info_path) if info_path else {}
+    if fs_hz is None:
+        if info_path is None:
+            raise FileFormatError(
+                str(path),
+                "the QSense export has no timestamps and no info.txt was found beside the R/ "
+                "folder (<trial>/info.txt) to take the rate from; pass fs_hz= "
+                "(e.g. read(path, fs_hz=50))",
+            )
+        fs, start = _start_stop(info_path, session, n_rows)
+        return fs, start, session, (
+            f"no timestamps in the file: rate {fs:.3f} Hz = {n_rows} rows / (Stop − Start) in "
+            f"{info_path.name}, whose whole-second times make it uncertain by ±1 s over the trial"
+        )
+    if info_path is None:
+        note = f"rate {fs_hz:g} Hz given by the caller; no info.txt, so no start time"
+        return fs_hz, None, session, note
+    try:
+        fs_info, start = _start_stop(info_path, session, n_rows)
+    except FileFormatError:
+        return fs_hz, None, session, f"rate {fs_hz:g} Hz given by the caller"
+    return fs_hz, start, session, (
+        f"rate {fs_hz:g} Hz given by the caller ({info_path.name} suggests {fs_info:.3f} Hz)"
+    )
+
+
+def _parse_rows(
+    path: Path, lines: list[str], first: int
+) -> tuple[np.ndarray, list[int], dict[int, int], list[str]]:
     """Data rows from line index ``first`` on.
 
-    Returns the values (n, 9; malformed rows NaN), the rows marked in a 10th column (``Reference``),
-    the blank-line runs as ``{index of the row after the run: number of blank lines}``, and
-    problems worth a note.
+    Returns the values (n, 9; malformed rows NaN), the rows marked in a 10th column
+    (``Reference``), the blank-line runs as ``{index of the row after the run: number of blank
+    lines}``, and problems worth a note.
     """
     values: list[list[float]] = []
     marked: list[int] = []
@@ -132,7 +166,7 @@ def _parse_rows(path: Path, lines: list[str], first: int) -> tuple[np.ndarray, l
         if pending and values:
             blanks[len(values)] = pending
         pending = 0
-        fields = line.rstrip("\r\n").split("\t")
+        fields = line.split("\t")
         try:
             if len(fields) < 9:
                 raise ValueError
@@ -159,6 +193,26 @@ def _parse_rows(path: Path, lines: list[str], first: int) -> tuple[np.ndarray, l
         where = ", ".join(str(n) for n, _ in bad[:5]) + (" ..." if len(bad) > 5 else "")
         problems.append(f"{len(bad)} malformed data lines (line {where}) dropped")
     return np.asarray(values, dtype=float), marked, blanks, problems
+
+
+def _gap_spans(t: np.ndarray, keep: np.ndarray, blanks: dict[int, int]) -> list[dict[str, Any]]:
+    """A ``bad/gap`` span for each run of blank lines, between the kept samples around it."""
+    t0 = t[keep][0]
+    spans = []
+    for row, n_blank in blanks.items():
+        if not (keep[:row].any() and keep[row:].any()):
+            continue
+        before = row - 1 - int(np.argmax(keep[row - 1 :: -1]))
+        after = row + int(np.argmax(keep[row:]))
+        spans.append({
+            "onset_s": float(t[before] - t0),
+            "duration_s": float(t[after] - t[before]),
+            "description": "bad/gap",
+            "missing_samples": None,
+            "blank_lines": n_blank,
+            "note": "packets lost; the export does not say how many, so the time axis assumes none",
+        })
+    return spans
 
 
 def read(
@@ -198,7 +252,8 @@ def read(
     """
     from ..processing.integrity import check_time_base
 
-    if fs_hz is not None and not (isinstance(fs_hz, (int, float)) and math.isfinite(fs_hz) and fs_hz > 0):
+    if fs_hz is not None and not (isinstance(fs_hz, (int, float)) and math.isfinite(fs_hz)
+                                  and fs_hz > 0):
         raise InputError(f"fs_hz must be a positive number of Hz, got {fs_hz!r}")
     lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     meta, hdr = _header(lines)
@@ -210,73 +265,36 @@ def read(
         )
     raw, marked, blanks, problems = _parse_rows(path, lines, hdr + 1)
     n = raw.shape[0]
-    notes: list[str] = []
-
-    info_path = _find_info_txt(path)
-    session = read_info_txt(info_path) if info_path else {}
-    start_time = None
-    if info_path is not None and fs_hz is None:
-        fs, start_time = _rate_from_info(info_path, session, n)
-        notes.append(
-            f"no timestamps in the file: rate {fs:.3f} Hz = {n} rows / (Stop − Start) in {info_path.name}, "
-            "whose whole-second times make it uncertain by about ±1 s over the trial"
-        )
-    elif fs_hz is not None:
-        fs = float(fs_hz)
-        if info_path is not None:
-            try:
-                fs_info, start_time = _rate_from_info(info_path, session, n)
-                notes.append(f"rate {fs:g} Hz given by the caller ({info_path.name} suggests {fs_info:.3f} Hz)")
-            except FileFormatError:
-                notes.append(f"rate {fs:g} Hz given by the caller")
-        else:
-            notes.append(f"rate {fs:g} Hz given by the caller; no info.txt, so no start time")
-    else:
-        raise FileFormatError(
-            str(path),
-            "the QSense export has no timestamps and no info.txt was found beside the R/ folder "
-            "(<trial>/info.txt) to take the rate from; pass fs_hz= (e.g. read(path, fs_hz=50))",
-        )
-
+    fs, start_time, session, rate_note = _rate(path, n, fs_hz)
     mag_norm = float(np.nanmedian(np.linalg.norm(raw[:, 6:9], axis=1)))
-    notes.append(
-        f"magnetometer dropped: QSense exports it in arbitrary normalised units "
-        f"(median |m| = {mag_norm:.2f} here), not µT"
-    )
+    notes = [
+        rate_note,
+        "magnetometer dropped: QSense exports it in arbitrary normalised units "
+        f"(median |m| = {mag_norm:.2f} here), not µT",
+    ]
+
     values = np.column_stack((raw[:, 0:3] * ACC_UNITS["g"], raw[:, 3:6] * GYRO_UNITS["deg/s"]))
     t = np.arange(n) / fs
     keep, ann, report = check_time_base(t, values, fs)
     if keep.sum() < 2:
-        raise FileFormatError(str(path), "fewer than two usable samples after dropping malformed lines")
+        raise FileFormatError(str(path), "fewer than two usable samples after dropping bad lines")
     problems.extend(report.messages)
-    t0 = t[keep][0]
-    gaps = []
-    for row, n_blank in blanks.items():
-        before = row - 1 - int(np.argmax(keep[row - 1 :: -1])) if keep[:row].any() else None
-        after = row + int(np.argmax(keep[row:])) if keep[row:].any() else None
-        if before is None or after is None:
-            continue
-        gaps.append({
-            "onset_s": float(t[before] - t0),
-            "duration_s": float(t[after] - t[before]),
-            "description": "bad/gap",
-            "missing_samples": None,
-            "blank_lines": n_blank,
-            "note": "packets lost; the export does not say how many, so the time axis assumes none",
-        })
+    gaps = _gap_spans(t, keep, blanks)
     if gaps:
         ann = ann + Annotations.from_records(gaps)
         problems.append(
-            f"{len(gaps)} packet gaps (blank lines) annotated bad/gap; the number of lost samples is "
-            "unknown, so the time axis (rows spread evenly over Stop − Start) ignores them; not interpolated"
+            f"{len(gaps)} packet gaps (blank lines) annotated bad/gap; the number of lost samples "
+            "is unknown, so the time axis (rows spread evenly over Stop − Start) ignores them; "
+            "not interpolated"
         )
     notes.extend(problems)
 
     number = re.fullmatch(r"Sensor (\d+)\.csv", path.name, flags=re.IGNORECASE)
     sensor_no = int(number.group(1)) if number else None
     if placement is None:
-        placement = PLACEMENTS.get(sensor_no, "unknown") if path.parent.name.lower() == "back" else "unknown"
-    tk = t[keep] - t0
+        on_back = path.parent.name.lower() == "back"
+        placement = PLACEMENTS.get(sensor_no, "unknown") if on_back else "unknown"
+    tk = t[keep] - t[keep][0]
     samples = pd.DataFrame(values[keep], columns=list(CANONICAL), index=pd.Index(tk, name="time_s"))
     extra: dict[str, Any] = {
         **meta,

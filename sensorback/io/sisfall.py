@@ -67,8 +67,8 @@ def _parse(path: Path) -> tuple[np.ndarray, list[str]]:
         if bad.size > MAX_BAD_FRACTION * len(lines):
             raise FileFormatError(
                 str(path),
-                f"{bad.size} of {len(lines)} lines are not nine comma-separated integers ending with ';' "
-                f"(first: {lines[bad[0] - 1].strip()[:60]!r}); not a readable SisFall file",
+                f"{bad.size} of {len(lines)} lines are not nine comma-separated integers ending "
+                f"with ';' (first: {lines[bad[0] - 1].strip()[:60]!r}); not a SisFall file",
                 line=int(bad[0]),
             )
         where = ", ".join(map(str, bad[:5])) + (" ..." if bad.size > 5 else "")
@@ -111,7 +111,7 @@ def read(path: Path, *, fs_hz: float = FS_HZ, quiet: bool = False) -> Recording:
     t = np.arange(raw.shape[0]) / float(fs_hz)
     keep, ann, report = check_time_base(t, values, fs_hz)
     if keep.sum() < 2:
-        raise FileFormatError(str(path), "fewer than two usable samples after dropping malformed lines")
+        raise FileFormatError(str(path), "fewer than two usable samples after dropping bad lines")
     problems.extend(report.messages)
     notes = [
         f"no timestamps in the file: time is row number / {fs_hz:g} Hz",

@@ -68,8 +68,11 @@ segment runs from the first rep's onset to the end of the last rep's return.  ``
 the middle of each rep's top dwell.  ``rom_deg`` is the mean nominal rep amplitude (pitch change
 bottom -> top), ``top_hold_s`` the mean top dwell.  ``sway_deg_rms`` is
 ``sqrt(mean(dpitch^2 + droll^2))`` over the segment, where d* is the truth angle minus the angle
-of the slow orientation (posture + form break + drift below ~0.05 Hz); it therefore includes
-sway (0.12-3 Hz), breathing, tremor and jerks.  Per-axis values are given too.
+of the slow orientation (posture + form break + drift below ~0.04 Hz); it therefore includes
+sway (0.12-2.5 Hz), breathing, tremor and jerks.  Per-axis values are given too; walking has
+none.  ``top_hold_s`` below 0.3 s means no deliberate top hold (just the natural turn-around).
+``OracleSession.model.state(t, perturb=...)`` evaluates the continuous truth at any true time,
+optionally with only some perturbation parts ({"fast", "drift", "form"}).
 
 Sensor model
 ------------
@@ -90,7 +93,8 @@ import math
 import time as _time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,10 +137,15 @@ def _qmul(p, q):
     """Hamilton product of (..., 4) scalar-last quaternions."""
     px, py, pz, pw = np.moveaxis(p, -1, 0)
     qx, qy, qz, qw = np.moveaxis(q, -1, 0)
-    return np.stack([pw * qx + px * qw + py * qz - pz * qy,
-                     pw * qy - px * qz + py * qw + pz * qx,
-                     pw * qz + px * qy - py * qx + pz * qw,
-                     pw * qw - px * qx - py * qy - pz * qz], axis=-1)
+    return np.stack(
+        [
+            pw * qx + px * qw + py * qz - pz * qy,
+            pw * qy - px * qz + py * qw + pz * qx,
+            pw * qz + px * qy - py * qx + pz * qw,
+            pw * qw - px * qx - py * qy - pz * qz,
+        ],
+        axis=-1,
+    )
 
 
 def _qconj(q):
@@ -227,8 +236,12 @@ def _sos(order, wn, btype, fs):
 def _sway_noise(rng, n, f_hi, w_hi):
     """Unit-RMS band-limited sway: a 0.12-0.6 Hz band plus a weaker 0.6-f_hi Hz band."""
     pad = 600
-    lo = signal.sosfiltfilt(_sos(2, [0.12, 0.6], "bandpass", SPLINE_FS), rng.standard_normal(n + 2 * pad))
-    hi = signal.sosfiltfilt(_sos(2, [0.6, f_hi], "bandpass", SPLINE_FS), rng.standard_normal(n + 2 * pad))
+    lo = signal.sosfiltfilt(
+        _sos(2, [0.12, 0.6], "bandpass", SPLINE_FS), rng.standard_normal(n + 2 * pad)
+    )
+    hi = signal.sosfiltfilt(
+        _sos(2, [0.6, f_hi], "bandpass", SPLINE_FS), rng.standard_normal(n + 2 * pad)
+    )
     s = lo / lo.std() + w_hi * hi / hi.std()
     s = s[pad:-pad]
     return s / s.std()
@@ -237,7 +250,9 @@ def _sway_noise(rng, n, f_hi, w_hi):
 def _slow_noise(rng, n):
     """Unit-RMS drift below ~0.04 Hz."""
     pad = 3000
-    x = signal.sosfiltfilt(_sos(2, 0.04, "lowpass", SPLINE_FS), rng.standard_normal(n + 2 * pad))[pad:-pad]
+    x = signal.sosfiltfilt(_sos(2, 0.04, "lowpass", SPLINE_FS), rng.standard_normal(n + 2 * pad))[
+        pad:-pad
+    ]
     return (x - x.mean()) / (x.std() + 1e-12)
 
 
@@ -309,8 +324,10 @@ class _Reps:
 
     def eval(self, t):
         n = len(t)
-        q = _qmul(np.tile(self.bottom.R.as_quat(), (n, 1)),
-                  _qexp(np.radians(self.angle_deg(t))[:, None] * self.axis_b))
+        q = _qmul(
+            np.tile(self.bottom.R.as_quat(), (n, 1)),
+            _qexp(np.radians(self.angle_deg(t))[:, None] * self.axis_b),
+        )
         P = self.pivot + _qapply(q, np.tile(self.r_rep, (n, 1)))
         return q, P, np.tile(self.bottom.r, (n, 1))
 
@@ -327,8 +344,13 @@ class _Walk:
         return _mj((t - self.t0) / self.ramp) - _mj((t - (self.t1 - self.ramp)) / self.ramp)
 
     def distance(self, t):
-        return self.v0 * self.ramp * (
-            _mj_int((t - self.t0) / self.ramp) - _mj_int((t - (self.t1 - self.ramp)) / self.ramp)
+        return (
+            self.v0
+            * self.ramp
+            * (
+                _mj_int((t - self.t0) / self.ramp)
+                - _mj_int((t - (self.t1 - self.ramp)) / self.ramp)
+            )
         )
 
     def eval(self, t):
@@ -420,7 +442,7 @@ class _Model:
         return self.state(t, perturb)[0]
 
     def sensor_signals(self, t, perturb=True):
-        """Ideal (unfiltered, error-free) specific force (m/s²) and angular rate (rad/s), sensor frame.
+        """Ideal (unfiltered, error-free) specific force (m/s²) and rate (rad/s), sensor frame.
 
         Returns (f_s, w_s, R_body, R_slow, p): the last three at t.
         """
@@ -475,47 +497,96 @@ class _Planner:
     # -- postures
     def _stand(self, psi=None):
         psi = self.psi if psi is None else psi
-        return _Posture("standing", _key(psi, self.theta_stand + self.N(1.0), self.N(1.5)),
-                        self._pos(0.0, self.h_stand), self.r_ankle, "stand")
+        return _Posture(
+            "standing",
+            _key(psi, self.theta_stand + self.N(1.0), self.N(1.5)),
+            self._pos(0.0, self.h_stand),
+            self.r_ankle,
+            "stand",
+        )
 
     def _kneel(self):
-        return _Posture("kneeling", _key(self.psi, self.U(82, 95), self.N(1.5)),
-                        self._pos(0.05, self.U(0.50, 0.60)), self._hip(), "prone")
+        return _Posture(
+            "kneeling",
+            _key(self.psi, self.U(82, 95), self.N(1.5)),
+            self._pos(0.05, self.U(0.50, 0.60)),
+            self._hip(),
+            "prone",
+        )
 
     def _all_fours(self):
-        return _Posture("all_fours", _key(self.psi, self.U(-4, 6), self.N(2)),
-                        self._pos(0.15, self.U(0.55, 0.65)), self._hip(), "prone")
+        return _Posture(
+            "all_fours",
+            _key(self.psi, self.U(-4, 6), self.N(2)),
+            self._pos(0.15, self.U(0.55, 0.65)),
+            self._hip(),
+            "prone",
+        )
 
     def _prone(self):
-        return _Posture("prone", _key(self.psi, self.U(-3, 3), self.N(2)),
-                        self._pos(self.U(0.35, 0.55), self.U(0.18, 0.25)), self._hip(), "prone")
+        return _Posture(
+            "prone",
+            _key(self.psi, self.U(-3, 3), self.N(2)),
+            self._pos(self.U(0.35, 0.55), self.U(0.18, 0.25)),
+            self._hip(),
+            "prone",
+        )
 
     def _plank(self):
-        return _Posture("plank", _key(self.psi, self.U(5, 15), self.N(1.5)),
-                        self._pos(0.45, self.U(0.33, 0.45)), self._hip(), "prone")
+        return _Posture(
+            "plank",
+            _key(self.psi, self.U(5, 15), self.N(1.5)),
+            self._pos(0.45, self.U(0.33, 0.45)),
+            self._hip(),
+            "prone",
+        )
 
     def _side_plank(self, side):
         sgn = -1.0 if side == "left" else 1.0
-        return _Posture(f"side_plank_{side}",
-                        _key(self.psi + self.N(8), self.U(3, 10), sgn * self.U(78, 98)),
-                        self._pos(0.4, self.U(0.30, 0.42), lat=-sgn * 0.1), self._hip(), "prone")
+        return _Posture(
+            f"side_plank_{side}",
+            _key(self.psi + self.N(8), self.U(3, 10), sgn * self.U(78, 98)),
+            self._pos(0.4, self.U(0.30, 0.42), lat=-sgn * 0.1),
+            self._hip(),
+            "prone",
+        )
 
     def _child(self):
-        return _Posture("child_pose", _key(self.psi, self.U(-50, -30), self.N(2)),
-                        self._pos(self.U(-0.15, 0.05), self.U(0.33, 0.45)), self._hip(), "prone")
+        return _Posture(
+            "child_pose",
+            _key(self.psi, self.U(-50, -30), self.N(2)),
+            self._pos(self.U(-0.15, 0.05), self.U(0.33, 0.45)),
+            self._hip(),
+            "prone",
+        )
 
     def _side_lying(self):
         sgn = 1.0 if self.rng.random() < 0.5 else -1.0
-        return _Posture("side_lying", _key(self.psi, self.N(3), sgn * (90 + self.N(3))),
-                        self._pos(0.45, self.U(0.15, 0.2)), self._hip(), "prone")
+        return _Posture(
+            "side_lying",
+            _key(self.psi, self.N(3), sgn * (90 + self.N(3))),
+            self._pos(0.45, self.U(0.15, 0.2)),
+            self._hip(),
+            "prone",
+        )
 
     def _sit(self):
-        return _Posture("sitting", _key(self.psi, self.U(95, 110), self.N(2)),
-                        self._pos(-0.15, self.U(0.10, 0.14)), self._hip(), "supine")
+        return _Posture(
+            "sitting",
+            _key(self.psi, self.U(95, 110), self.N(2)),
+            self._pos(-0.15, self.U(0.10, 0.14)),
+            self._hip(),
+            "supine",
+        )
 
     def _squat(self):
-        return _Posture("squat", _key(self.psi, self.U(35, 60), self.N(2)),
-                        self._pos(-0.05, self.U(0.40, 0.55)), self._hip(), "supine")
+        return _Posture(
+            "squat",
+            _key(self.psi, self.U(35, 60), self.N(2)),
+            self._pos(-0.05, self.U(0.40, 0.55)),
+            self._hip(),
+            "supine",
+        )
 
     def _supine(self, head_back):
         if head_back:  # lay back from sitting: head away from the heading
@@ -550,8 +621,9 @@ class _Planner:
         Rt, Rb = _key(self.psi, theta_top, rho), _key(self.psi, theta_bottom, rho)
         hip = self._hip()
         top = _Posture("bench_top", Rt, q + Rt.apply(r_rep), hip, "bench", {"r_rep": r_rep})
-        bottom = _Posture("bench_bottom", Rb, q + Rb.apply(r_rep), hip, "bench",
-                          {"r_rep": r_rep, "top": top})
+        bottom = _Posture(
+            "bench_bottom", Rb, q + Rb.apply(r_rep), hip, "bench", {"r_rep": r_rep, "top": top}
+        )
         return top, bottom
 
     # -- timeline primitives
@@ -621,7 +693,9 @@ class _Planner:
             d = rng.normal(size=3) * np.array([1.0, 1.0, 0.4])
             d /= np.linalg.norm(d)
             rise = self.U(*prof["jerk_rise"])
-            fast += amp * d * _jerk_shape(tg, tj, rise, self.U(0.0, 0.3), self.U(3, 6) * rise)[:, None]
+            fast += (
+                amp * d * _jerk_shape(tg, tj, rise, self.U(0.0, 0.3), self.U(3, 6) * rise)[:, None]
+            )
         slow = np.zeros((n, 3))
         for k in range(2):
             slow[:, k] = prof["drift"] * _slow_noise(rng, n)
@@ -647,8 +721,17 @@ class _Planner:
             p0, r0 = _pitch_roll(post.R)
             p1, r1 = _pitch_roll(full)
             dev = (p1 - p0)[0] if axis == "pitch" else (r1 - r0)[0]
-            breaks.append({"start_s": onset, "full_s": onset + ramp, "end_s": end, "direction": direction,
-                           "axis": axis, "deviation_deg": float(dev), "corrected": bool(corrected)})
+            breaks.append(
+                {
+                    "start_s": onset,
+                    "full_s": onset + ramp,
+                    "end_s": end,
+                    "direction": direction,
+                    "axis": axis,
+                    "deviation_deg": float(dev),
+                    "corrected": bool(corrected),
+                }
+            )
         fast_rv = np.radians(fast * W[:, None]) @ A
         slow_rv = np.radians(slow * W[:, None]) @ A
         sf, ss = _spline(tg, fast_rv), _spline(tg, slow_rv)
@@ -698,22 +781,52 @@ class _Planner:
         self._static(D)
         info = self._segment_source(a, self.t, self.cur, prof)
         p, r = _pitch_roll(self.cur.R)
-        seg = {"kind": kind, "exercise": exercise, "posture": label, "start_s": a, "end_s": self.t,
-               "reps": None, "rep_times_s": [], "rep_rom_deg": [], "rom_deg": None, "top_hold_s": None,
-               "nominal_pitch_deg": float(p[0]), "nominal_roll_deg": float(r[0]), **info, **extra}
+        seg = {
+            "kind": kind,
+            "exercise": exercise,
+            "posture": label,
+            "start_s": a,
+            "end_s": self.t,
+            "reps": None,
+            "rep_times_s": [],
+            "rep_rom_deg": [],
+            "rom_deg": None,
+            "top_hold_s": None,
+            "nominal_pitch_deg": float(p[0]),
+            "nominal_roll_deg": float(r[0]),
+            **info,
+            **extra,
+        }
         self.segments.append(seg)
         return seg
 
     def _hold_profile(self, exercise, variant):
         U = self.U
-        sway = {"plank": ((0.3, 2.0), (0.3, 1.5)), "side_plank_left": ((0.4, 2.5), (0.4, 2.5)),
-                "side_plank_right": ((0.4, 2.5), (0.4, 2.5)), "bridge": ((0.3, 1.5), (0.3, 1.2)),
-                "hyperextension": ((0.4, 2.0), (0.3, 1.5)) if variant == "bench" else ((0.2, 1.2), (0.2, 1.0))}
+        sway = {
+            "plank": ((0.3, 2.0), (0.3, 1.5)),
+            "side_plank_left": ((0.4, 2.5), (0.4, 2.5)),
+            "side_plank_right": ((0.4, 2.5), (0.4, 2.5)),
+            "bridge": ((0.3, 1.5), (0.3, 1.2)),
+            "hyperextension": ((0.4, 2.0), (0.3, 1.5))
+            if variant == "bench"
+            else ((0.2, 1.2), (0.2, 1.0)),
+        }
         sp, sr = sway[exercise]
-        prof = {"sway": (U(*sp), U(*sr), U(0.2, 0.8)), "f_hi": U(1.2, 2.5), "w_hi": U(0.1, 0.35),
-                "fatigue": U(0.3, 2.0), "jerk_rate": 1.0 / U(12, 40), "jerk_amp": (0.5, 2.0),
-                "jerk_rise": (0.15, 0.35), "drift": U(0.1, 0.8), "bpm": U(6, 20), "breath_amp": U(0.1, 0.5),
-                "breath_trans": U(0.0003, 0.0015), "tremor_amp": U(0.002, 0.01), "tremor_growth": U(0.5, 2.0)}
+        prof = {
+            "sway": (U(*sp), U(*sr), U(0.2, 0.8)),
+            "f_hi": U(1.2, 2.5),
+            "w_hi": U(0.1, 0.35),
+            "fatigue": U(0.3, 2.0),
+            "jerk_rate": 1.0 / U(12, 40),
+            "jerk_amp": (0.5, 2.0),
+            "jerk_rise": (0.15, 0.35),
+            "drift": U(0.1, 0.8),
+            "bpm": U(6, 20),
+            "breath_amp": U(0.1, 0.5),
+            "breath_trans": U(0.0003, 0.0015),
+            "tremor_amp": U(0.002, 0.01),
+            "tremor_growth": U(0.5, 2.0),
+        }
         x = self.rng.random()
         if exercise == "plank" and x < 0.45:
             y = self.rng.random()
@@ -724,26 +837,55 @@ class _Planner:
             else:
                 prof["form_break"] = ("lateral", "roll", float(self.rng.choice([-1.0, 1.0])))
         elif exercise.startswith("side_plank") and x < 0.35:
-            prof["form_break"] = ("sag", "pitch", -1.0) if self.rng.random() < 0.75 else ("pike", "pitch", 1.0)
+            prof["form_break"] = (
+                ("sag", "pitch", -1.0) if self.rng.random() < 0.75 else ("pike", "pitch", 1.0)
+            )
         elif exercise == "bridge" and x < 0.35:
-            prof["form_break"] = (("sag", "pitch", 1.0) if self.rng.random() < 0.7
-                                  else ("lateral", "roll", float(self.rng.choice([-1.0, 1.0]))))
+            prof["form_break"] = (
+                ("sag", "pitch", 1.0)
+                if self.rng.random() < 0.7
+                else ("lateral", "roll", float(self.rng.choice([-1.0, 1.0])))
+            )
         return prof
 
     def _rest_profile(self, posture):
         U = self.U
-        base = {"fatigue": 0.0, "f_hi": 1.0, "w_hi": U(0.05, 0.2), "tremor_amp": 0.0, "tremor_growth": 0.0,
-                "jerk_rate": 1.0 / U(12, 40), "jerk_amp": (0.5, 2.5), "jerk_rise": (0.25, 0.5)}
+        base = {
+            "fatigue": 0.0,
+            "f_hi": 1.0,
+            "w_hi": U(0.05, 0.2),
+            "tremor_amp": 0.0,
+            "tremor_growth": 0.0,
+            "jerk_rate": 1.0 / U(12, 40),
+            "jerk_amp": (0.5, 2.5),
+            "jerk_rise": (0.25, 0.5),
+        }
         if posture in ("standing", "walking"):
-            base.update(sway=(U(0.1, 0.5), U(0.1, 0.4), U(0.2, 1.0)), drift=U(0.2, 1.0), bpm=U(8, 20),
-                        jerk_amp=(0.3, 1.0), jerk_rise=(0.35, 0.7),
-                        breath_amp=U(0.05, 0.2), breath_trans=U(0.0002, 0.001))
+            base.update(
+                sway=(U(0.1, 0.5), U(0.1, 0.4), U(0.2, 1.0)),
+                drift=U(0.2, 1.0),
+                bpm=U(8, 20),
+                jerk_amp=(0.3, 1.0),
+                jerk_rise=(0.35, 0.7),
+                breath_amp=U(0.05, 0.2),
+                breath_trans=U(0.0002, 0.001),
+            )
         elif posture == "child_pose":
-            base.update(sway=(U(0.1, 0.3), U(0.1, 0.3), U(0.1, 0.3)), drift=U(0.1, 0.4), bpm=U(6, 16),
-                        breath_amp=U(0.2, 0.6), breath_trans=U(0.0005, 0.002))
+            base.update(
+                sway=(U(0.1, 0.3), U(0.1, 0.3), U(0.1, 0.3)),
+                drift=U(0.1, 0.4),
+                bpm=U(6, 16),
+                breath_amp=U(0.2, 0.6),
+                breath_trans=U(0.0005, 0.002),
+            )
         else:
-            base.update(sway=(U(0.05, 0.2), U(0.05, 0.2), U(0.05, 0.2)), drift=U(0.1, 0.4), bpm=U(8, 20),
-                        breath_amp=U(0.1, 0.5), breath_trans=U(0.0005, 0.002))
+            base.update(
+                sway=(U(0.05, 0.2), U(0.05, 0.2), U(0.05, 0.2)),
+                drift=U(0.1, 0.4),
+                bpm=U(8, 20),
+                breath_amp=U(0.1, 0.5),
+                breath_trans=U(0.0005, 0.002),
+            )
         return base
 
     def _rest(self, posture, D, **extra):
@@ -772,16 +914,29 @@ class _Planner:
         def gait(tt):
             env = w.speed_frac(tt)
             ph = 2 * np.pi * f_st * (tt - a)
-            ang = np.stack([amps[0] * np.sin(ph + cs[0]), amps[1] * np.sin(0.5 * ph + cs[1]),
-                            amps[2] * np.sin(0.5 * ph + cs[2])], axis=1) * env[:, None]
-            tr = (-av * np.cos(ph) * env)[:, None] * UP + (aap * np.sin(ph + cs[3]) * env)[:, None] * w.u \
+            ang = (
+                np.stack(
+                    [
+                        amps[0] * np.sin(ph + cs[0]),
+                        amps[1] * np.sin(0.5 * ph + cs[1]),
+                        amps[2] * np.sin(0.5 * ph + cs[2]),
+                    ],
+                    axis=1,
+                )
+                * env[:, None]
+            )
+            tr = (
+                (-av * np.cos(ph) * env)[:, None] * UP
+                + (aap * np.sin(ph + cs[3]) * env)[:, None] * w.u
                 + (aml * np.sin(0.5 * ph + cs[4]) * env)[:, None] * w.left
+            )
             for tk, ak in zip(steps, hs_amp):
                 i0, i1 = np.searchsorted(tt, [tk - 4 * hs_w, tk + 4 * hs_w])
                 if i1 > i0:
                     x = tt[i0:i1] - tk
-                    tr[i0:i1] += (ak * np.exp(-((x / hs_w) ** 2)) * np.sin(2 * np.pi * hs_f * x))[:, None] * (
-                        UP + 0.5 * w.u)
+                    tr[i0:i1] += (ak * np.exp(-((x / hs_w) ** 2)) * np.sin(2 * np.pi * hs_f * x))[
+                        :, None
+                    ] * (UP + 0.5 * w.u)
             return ang @ A, tr
 
         self.sources.append(_Source(a, a + D, terms=[gait]))
@@ -790,10 +945,25 @@ class _Planner:
         self.xy = self.xy + dist * w.u[:2]
         end = _Posture("standing", start.R, start.P + dist * w.u, start.r, "stand")
         self.cur = end
-        self.segments.append({"kind": "rest", "exercise": None, "posture": "walking", "start_s": a, "end_s": a + D,
-                              "reps": None, "rep_times_s": [], "rep_rom_deg": [], "rom_deg": None,
-                              "top_hold_s": None, "sway_deg_rms": None, "breathing_bpm": None,
-                              "form_breaks": [], "cadence_spm": 60.0 * f_st, "speed_mps": v0})
+        self.segments.append(
+            {
+                "kind": "rest",
+                "exercise": None,
+                "posture": "walking",
+                "start_s": a,
+                "end_s": a + D,
+                "reps": None,
+                "rep_times_s": [],
+                "rep_rom_deg": [],
+                "rom_deg": None,
+                "top_hold_s": None,
+                "sway_deg_rms": None,
+                "breathing_bpm": None,
+                "form_breaks": [],
+                "cadence_spm": 60.0 * f_st,
+                "speed_mps": v0,
+            }
+        )
 
     def _reps(self, exercise, variant, bottom: _Posture, r_rep, sign, rom_range, top_p, top_range):
         rng = self.rng
@@ -840,14 +1010,26 @@ class _Planner:
         self.cur = bottom
         p0, _ = _pitch_roll(bottom.R)
         amps = [abs(rp["amp_deg"]) for rp in reps]
-        self.segments.append({
-            "kind": "reps", "exercise": exercise, "posture": variant, "start_s": a, "end_s": b, "reps": n,
-            "rep_times_s": [rp["start"] + rp["up"] + 0.5 * rp["top"] for rp in reps],
-            "rep_rom_deg": amps, "rom_deg": float(np.mean(amps)),
-            "top_hold_s": float(np.mean([rp["top"] for rp in reps])),
-            "rep_top_hold_s": [rp["top"] for rp in reps],
-            "bottom_pitch_deg": float(p0[0]), "top_pitch_deg": float(p0[0] + sign * np.mean(amps)),
-            "sway_deg_rms": None, "breathing_bpm": None, "form_breaks": []})
+        self.segments.append(
+            {
+                "kind": "reps",
+                "exercise": exercise,
+                "posture": variant,
+                "start_s": a,
+                "end_s": b,
+                "reps": n,
+                "rep_times_s": [rp["start"] + rp["up"] + 0.5 * rp["top"] for rp in reps],
+                "rep_rom_deg": amps,
+                "rom_deg": float(np.mean(amps)),
+                "top_hold_s": float(np.mean([rp["top"] for rp in reps])),
+                "rep_top_hold_s": [rp["top"] for rp in reps],
+                "bottom_pitch_deg": float(p0[0]),
+                "top_pitch_deg": float(p0[0] + sign * np.mean(amps)),
+                "sway_deg_rms": None,
+                "breathing_bpm": None,
+                "form_breaks": [],
+            }
+        )
 
     # -- routing
     def _route(self, targets):
@@ -927,8 +1109,16 @@ class _Planner:
             th_top, th_bot = U(0, 10), U(-65, -40)
             top, bottom = self._bench(th_top, th_bot)
             self._go(bottom)
-            self._reps("hyperextension", "bench", bottom, bottom.extra["r_rep"], 1.0,
-                       (th_top - th_bot, th_top - th_bot), 0.3, (2, 4))
+            self._reps(
+                "hyperextension",
+                "bench",
+                bottom,
+                bottom.extra["r_rep"],
+                1.0,
+                (th_top - th_bot, th_top - th_bot),
+                0.3,
+                (2, 4),
+            )
 
     def build(self):
         rng, U = self.rng, self.U
@@ -937,11 +1127,17 @@ class _Planner:
             self._gap()
             self._walk(self._dur(8, 30, 5.0))
             self._gap()
-        catalogue = [("plank", "hold", "floor"), ("side_plank_left", "hold", "floor"),
-                     ("side_plank_right", "hold", "floor"), ("bridge", "reps", "floor"),
-                     ("bridge", "hold", "floor"), ("hyperextension", "reps", "bench"),
-                     ("hyperextension", "reps", "floor"), ("hyperextension", "hold", "floor"),
-                     ("hyperextension", "hold", "bench")]
+        catalogue = [
+            ("plank", "hold", "floor"),
+            ("side_plank_left", "hold", "floor"),
+            ("side_plank_right", "hold", "floor"),
+            ("bridge", "reps", "floor"),
+            ("bridge", "hold", "floor"),
+            ("hyperextension", "reps", "bench"),
+            ("hyperextension", "reps", "floor"),
+            ("hyperextension", "hold", "floor"),
+            ("hyperextension", "hold", "bench"),
+        ]
         w = np.array([3, 1.5, 1.5, 2.5, 1.5, 1.5, 1.5, 1.0, 0.5])
         n_blocks = int(rng.integers(4, 9))
         blocks: list[tuple] = []
@@ -956,7 +1152,13 @@ class _Planner:
             fam = fam_of.get(blk[2], "supine" if blk[0] == "bridge" else "prone")
             cf = self.cur.family
             roll_over = cf == "prone" and fam == "supine" and rng.random() < 0.5
-            if i == 0 or cf == "bench" or fam == "bench" or (fam != cf and not roll_over) or rng.random() < 0.15:
+            if (
+                i == 0
+                or cf == "bench"
+                or fam == "bench"
+                or (fam != cf and not roll_over)
+                or rng.random() < 0.15
+            ):
                 if cf != "stand":
                     self._to_standing()
                     self._rest("standing", self._dur(5, 30, 4.0))
@@ -1041,15 +1243,21 @@ class OracleSession:
         return path
 
     def write_truth(self, path) -> tuple[Path, Path]:
-        """Write ``<stem>.json`` (segments, mount, parameters) and ``<stem>.csv`` (per-sample angles)."""
+        """Write ``<stem>.json`` (segments, mount, parameters) and ``<stem>.csv`` (angles)."""
         path = Path(path)
         stem = path.with_suffix("") if path.suffix in (".json", ".csv") else path
         jpath, cpath = stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".csv")
-        doc = {"seed": self.seed, "fs_hz": self.fs_hz, "segments": self.segments,
-               "mount_quat_xyzw": self.mount.as_quat(), "mount_matrix": self.mount.as_matrix(),
-               "mount_convention": "v_body = mount @ v_sensor", "params": self.params,
-               "conventions": "pitch/roll: elevation of body x (cranial) / y (left) above horizontal; "
-                              "times on the sensor clock relative to the first sample"}
+        doc = {
+            "seed": self.seed,
+            "fs_hz": self.fs_hz,
+            "segments": self.segments,
+            "mount_quat_xyzw": self.mount.as_quat(),
+            "mount_matrix": self.mount.as_matrix(),
+            "mount_convention": "v_body = mount @ v_sensor",
+            "params": self.params,
+            "conventions": "pitch/roll: elevation of body x (cranial) / y (left) above horizontal; "
+            "times on the sensor clock relative to the first sample",
+        }
         jpath.write_text(json.dumps(_jsonable(doc), indent=1))
         self.truth.to_csv(cpath, index=False, float_format="%.6f")
         return jpath, cpath
@@ -1061,7 +1269,9 @@ def _mount(rng):
     tilt = rng.uniform(-8, 8)
     az = rng.uniform(0, 2 * np.pi)
     axis = np.array([math.cos(az), math.sin(az), 0.0])
-    R = Rotation.from_rotvec(math.radians(tilt) * axis) * Rotation.from_euler("z", yaw, degrees=True)
+    R = Rotation.from_rotvec(math.radians(tilt) * axis) * Rotation.from_euler(
+        "z", yaw, degrees=True
+    )
     return R, {"k": k, "yaw_deg": yaw, "tilt_deg": tilt, "tilt_axis_body": axis}
 
 
@@ -1104,16 +1314,27 @@ def generate(seed: int, duration_scale: float = 1.0) -> OracleSession:
 
     # sensor errors
     n = K
-    Ta = np.eye(3) + np.diag(rng.uniform(-0.015, 0.015, 3)) + (1 - np.eye(3)) * rng.uniform(-0.005, 0.005, (3, 3))
-    Tg = np.eye(3) + np.diag(rng.uniform(-0.02, 0.02, 3)) + (1 - np.eye(3)) * rng.uniform(-0.005, 0.005, (3, 3))
+    Ta = (
+        np.eye(3)
+        + np.diag(rng.uniform(-0.015, 0.015, 3))
+        + (1 - np.eye(3)) * rng.uniform(-0.005, 0.005, (3, 3))
+    )
+    Tg = (
+        np.eye(3)
+        + np.diag(rng.uniform(-0.02, 0.02, 3))
+        + (1 - np.eye(3)) * rng.uniform(-0.005, 0.005, (3, 3))
+    )
     ba_bias = rng.uniform(-0.05, 0.05, 3)
     sa, sg = rng.uniform(0.01, 0.05), rng.uniform(0.002, 0.01)
     bg0 = rng.uniform(-0.04, 0.04, 3)
     warm, tau_w = rng.uniform(-0.01, 0.01, 3), rng.uniform(60, 300)
     rw = rng.uniform(2e-5, 1.5e-4)
     dt = 1.0 / fs
-    bias_g = (bg0 + warm * (1 - np.exp(-t_true / tau_w))[:, None]
-              + np.cumsum(rng.normal(0, rw * math.sqrt(dt), (n, 3)), axis=0))
+    bias_g = (
+        bg0
+        + warm * (1 - np.exp(-t_true / tau_w))[:, None]
+        + np.cumsum(rng.normal(0, rw * math.sqrt(dt), (n, 3)), axis=0)
+    )
     acc = acc_f @ Ta.T + ba_bias + rng.normal(0, sa, (n, 3))
     gyr = gyr_f @ Tg.T + bias_g + rng.normal(0, sg, (n, 3))
     lsb_a = 32.0 * G_DEVICE / 65536.0
@@ -1126,19 +1347,37 @@ def generate(seed: int, duration_scale: float = 1.0) -> OracleSession:
     n_drop = 0
     while n_drop < drop_target * n and n > 30:
         s0, L = int(rng.integers(1, n - 11)), int(rng.integers(1, 11))
-        if keep[s0 - 1:s0 + L + 1].all():  # bursts stay separate
-            keep[s0:s0 + L] = False
+        if keep[s0 - 1 : s0 + L + 1].all():  # bursts stay separate
+            keep[s0 : s0 + L] = False
             n_drop += L
 
     t0_clock = 0.0 if rng.random() < 0.4 else float(np.round(rng.uniform(1.0, 3000.0), 3))
     clock = t0_clock + np.arange(n) / fs
     idx = np.flatnonzero(keep)
-    samples = pd.DataFrame({"time": clock[idx], "ax": acc[idx, 0], "ay": acc[idx, 1], "az": acc[idx, 2],
-                            "gx": gyr[idx, 0], "gy": gyr[idx, 1], "gz": gyr[idx, 2]})
+    samples = pd.DataFrame(
+        {
+            "time": clock[idx],
+            "ax": acc[idx, 0],
+            "ay": acc[idx, 1],
+            "az": acc[idx, 2],
+            "gx": gyr[idx, 0],
+            "gy": gyr[idx, 1],
+            "gz": gyr[idx, 2],
+        }
+    )
     p_rows, r_rows = _pitch_roll(R_rows)
     truth = pd.DataFrame({"time": clock[idx], "pitch_deg": p_rows[idx], "roll_deg": r_rows[idx]})
-    clean = pd.DataFrame({"time": clock[idx], "ax": acc_f[idx, 0], "ay": acc_f[idx, 1], "az": acc_f[idx, 2],
-                          "gx": gyr_f[idx, 0], "gy": gyr_f[idx, 1], "gz": gyr_f[idx, 2]})
+    clean = pd.DataFrame(
+        {
+            "time": clock[idx],
+            "ax": acc_f[idx, 0],
+            "ay": acc_f[idx, 1],
+            "az": acc_f[idx, 2],
+            "gx": gyr_f[idx, 0],
+            "gy": gyr_f[idx, 1],
+            "gz": gyr_f[idx, 2],
+        }
+    )
 
     # segment truth: sway about the slow orientation, then true -> sensor-clock times
     k_clock = 1.0 + eps
@@ -1155,22 +1394,57 @@ def generate(seed: int, duration_scale: float = 1.0) -> OracleSession:
         for key in ("start_s", "end_s"):
             seg[key] = float(seg[key] * k_clock)
         seg["rep_times_s"] = [float(x * k_clock) for x in seg["rep_times_s"]]
-        seg["form_breaks"] = [{k: (float(v * k_clock) if k.endswith("_s") else v) for k, v in fb.items()}
-                              for fb in seg["form_breaks"]]
+        seg["form_breaks"] = [
+            {k: (float(v * k_clock) if k.endswith("_s") else v) for k, v in fb.items()}
+            for fb in seg["form_breaks"]
+        ]
         seg.setdefault("calibration", False)
         segments.append(seg)
 
-    params = {"seed": seed, "duration_scale": duration_scale, "fs_hz": fs, "clock_ppm": ppm,
-              "clock_offset_s": t0_clock, "internal_oversampling": M, "g_mps2": g,
-              "duration_true_s": t_end, "n_rows_generated": n, "n_rows_kept": int(keep.sum()),
-              "drop_fraction": float(1 - keep.mean()), "mount": mount_info,
-              "acc": {"lpf_hz": fc_a, "matrix": Ta, "bias_mps2": ba_bias, "noise_mps2": sa, "lsb_mps2": lsb_a},
-              "gyro": {"lpf_hz": fc_g, "matrix": Tg, "bias0_radps": bg0, "warmup_radps": warm,
-                       "warmup_tau_s": tau_w, "random_walk_radps_per_sqrt_s": rw, "noise_radps": sg,
-                       "lsb_radps": lsb_g},
-              "person": {"standing_height_m": plan.h_stand, "standing_theta_deg": plan.theta_stand},
-              "generation_s": None}
+    params = {
+        "seed": seed,
+        "duration_scale": duration_scale,
+        "fs_hz": fs,
+        "clock_ppm": ppm,
+        "clock_offset_s": t0_clock,
+        "internal_oversampling": M,
+        "g_mps2": g,
+        "duration_true_s": t_end,
+        "n_rows_generated": n,
+        "n_rows_kept": int(keep.sum()),
+        "drop_fraction": float(1 - keep.mean()),
+        "mount": mount_info,
+        "acc": {
+            "lpf_hz": fc_a,
+            "matrix": Ta,
+            "bias_mps2": ba_bias,
+            "noise_mps2": sa,
+            "lsb_mps2": lsb_a,
+        },
+        "gyro": {
+            "lpf_hz": fc_g,
+            "matrix": Tg,
+            "bias0_radps": bg0,
+            "warmup_radps": warm,
+            "warmup_tau_s": tau_w,
+            "random_walk_radps_per_sqrt_s": rw,
+            "noise_radps": sg,
+            "lsb_radps": lsb_g,
+        },
+        "person": {"standing_height_m": plan.h_stand, "standing_theta_deg": plan.theta_stand},
+        "generation_s": None,
+    }
     params["generation_s"] = _time.perf_counter() - t_start
-    return OracleSession(samples=samples, truth=truth, segments=segments, mount=mount, fs_hz=fs, seed=seed,
-                         true_time_s=t_true[idx], body_quat=R_rows.as_quat()[idx], clean=clean,
-                         params=params, model=model)
+    return OracleSession(
+        samples=samples,
+        truth=truth,
+        segments=segments,
+        mount=mount,
+        fs_hz=fs,
+        seed=seed,
+        true_time_s=t_true[idx],
+        body_quat=R_rows.as_quat()[idx],
+        clean=clean,
+        params=params,
+        model=model,
+    )

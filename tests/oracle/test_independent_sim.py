@@ -22,8 +22,15 @@ def sessions() -> dict[int, OracleSession]:
 def _qmul(p, q):
     px, py, pz, pw = p.T
     qx, qy, qz, qw = q.T
-    return np.stack([pw * qx + px * qw + py * qz - pz * qy, pw * qy - px * qz + py * qw + pz * qx,
-                     pw * qz + px * qy - py * qx + pz * qw, pw * qw - px * qx - py * qy - pz * qz], axis=1)
+    return np.stack(
+        [
+            pw * qx + px * qw + py * qz - pz * qy,
+            pw * qy - px * qz + py * qw + pz * qx,
+            pw * qz + px * qy - py * qx + pz * qw,
+            pw * qw - px * qx - py * qy - pz * qz,
+        ],
+        axis=1,
+    )
 
 
 def _true(sess, s):
@@ -107,6 +114,19 @@ def test_integrated_gyro_reproduces_orientation():
     assert np.degrees(err).max() < 0.1
 
 
+def test_specific_force_is_acceleration_minus_gravity(sessions):
+    """f rotated to the world equals the sensor's acceleration plus g up (step-independent)."""
+    rng = np.random.default_rng(0)
+    for sess in sessions.values():
+        t = np.sort(rng.uniform(1.0, sess.params["duration_true_s"] - 1.0, 2000))
+        f, _, R, _, _ = sess.model.sensor_signals(t)
+        h = 2e-3
+        p = [sess.model.state(t + d)[1] for d in (-h, 0.0, h)]
+        a_w = (p[0] - 2 * p[1] + p[2]) / h**2
+        f_w = (R * sess.mount).apply(f)
+        assert np.abs(f_w - a_w - [0.0, 0.0, sess.params["g_mps2"]]).max() < 0.05
+
+
 def test_truth_matches_definitions(sessions):
     for sess in sessions.values():
         R = Rotation.from_quat(sess.body_quat)
@@ -120,7 +140,9 @@ def test_truth_matches_definitions(sessions):
         assert np.allclose(sess.truth["roll_deg"], np.degrees(np.arcsin(y_w[:, 2])), atol=1e-6)
         sensor = Rm * sess.mount
         back = sensor * sess.mount.inv()
-        assert np.allclose(np.degrees(np.arcsin(back.as_matrix()[:, 2, 0])), sess.truth["pitch_deg"], atol=1e-6)
+        assert np.allclose(
+            np.degrees(np.arcsin(back.as_matrix()[:, 2, 0])), sess.truth["pitch_deg"], atol=1e-6
+        )
 
 
 def _angles_between(sess, a_s, b_s):
@@ -159,8 +181,11 @@ def test_postures_follow_the_conventions():
                 t_rel = sess.truth["time"].to_numpy() - sess.truth["time"].iloc[0]
                 at_peak = np.interp(seg["rep_times_s"], t_rel, sess.truth["pitch_deg"].to_numpy())
                 assert np.allclose(at_peak, seg["top_pitch_deg"], atol=4 + 0.1 * seg["rom_deg"])
-                assert p.min() < seg["bottom_pitch_deg"] + 3 and p.max() > seg["top_pitch_deg"] - 5 \
-                    if seg["top_pitch_deg"] > seg["bottom_pitch_deg"] else p.max() > seg["bottom_pitch_deg"] - 3
+                assert (
+                    p.min() < seg["bottom_pitch_deg"] + 3 and p.max() > seg["top_pitch_deg"] - 5
+                    if seg["top_pitch_deg"] > seg["bottom_pitch_deg"]
+                    else p.max() > seg["bottom_pitch_deg"] - 3
+                )
     assert {("hold", "plank", "floor"), ("reps", "bridge", "floor")} <= seen
 
 
@@ -175,7 +200,7 @@ def test_form_breaks_move_the_slow_angle_as_declared():
                 t = np.array([fb["start_s"] - 0.01, fb["full_s"] + 0.01]) / k
                 only_form = sess.model.orientation(t, perturb={"form"})
                 p, r = np.degrees(np.arcsin(only_form.as_matrix()[:, 2, :2])).T
-                d = (p if fb["axis"] == "pitch" else r)
+                d = p if fb["axis"] == "pitch" else r
                 assert abs((d[1] - d[0]) - fb["deviation_deg"]) < 1e-6
                 assert 4 <= abs(fb["deviation_deg"]) <= 10
                 expected = {("plank", "sag"): -1, ("plank", "pike"): 1, ("bridge", "sag"): 1}
