@@ -16,13 +16,14 @@ def shared_data() -> Path:
     env = os.environ.get("SENSORBACK_SHARED_DATA")
     root = Path(env) if env else Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
     if not root.is_dir():
-        pytest.skip(f"real recordings not available ({root}); set SENSORBACK_SHARED_DATA to their folder")
+        pytest.skip(f"real recordings not available ({root}); "
+                    "set SENSORBACK_SHARED_DATA to their folder")
     return root.resolve()
 
 
 @pytest.fixture(scope="session")
 def assert_conformant():
-    """Check what every reader promises about the Recording it returns (the reader conformance test)."""
+    """Check what every reader promises about the Recording it returns (reader conformance)."""
     import json
 
     import numpy as np
@@ -37,7 +38,7 @@ def assert_conformant():
         assert list(df.columns[:6]) == list(CANONICAL)
         assert df.index.name == "time_s"
         t = rec.time_s
-        assert t[0] == 0.0 and np.all(np.diff(t) > 0), "time_s must start at 0 and increase strictly"
+        assert t[0] == 0.0 and np.all(np.diff(t) > 0), "time_s must start at 0 and increase"
         assert np.all(np.isfinite(df.to_numpy())), "readers drop rows they cannot read"
         info = rec.info
         assert info.format == format and info.source == str(path)

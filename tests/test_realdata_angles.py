@@ -50,13 +50,17 @@ TRUNKYXL = [
 ]
 STARTS_MID_FLEXION = ("807_pp11", "QSM_20230131085350")
 
-# Short-standing calibration for sessions that start moving within a second or two: the
-# defaults want 2 s of stillness, which 14 of the 15 TrunkyXL trials never offer at the start.
-# The search is limited to the first seconds so that no later still posture (the bottom of a
-# slow bend, a chair) can be taken for standing.
+
 def _short_standing(outward_axis: str, search_s: float) -> AnalysisSettings:
+    """Calibration from half a second of standing, searched only at the very start.
+
+    These sessions start moving within a second or two: the default 2 s of stillness is never
+    there at the start of 14 of the 15 TrunkyXL trials.  Searching only the first seconds keeps
+    any later still posture (the bottom of a slow bend, a chair) from being taken for standing.
+    """
     return AnalysisSettings(
-        calibration=CalibrationSettings(outward_axis=outward_axis, standing_min_s=0.5, standing_search_s=search_s),
+        calibration=CalibrationSettings(outward_axis=outward_axis, standing_min_s=0.5,
+                                        standing_search_s=search_s),
         stillness=StillnessSettings(window_s=0.5, min_still_s=0.5),
     )
 
@@ -76,7 +80,8 @@ def _angles(path: Path, mount: str) -> pd.DataFrame:
 
 
 def _trunkyxl(shared_data: Path, trial: tuple[str, str], sensor: int) -> Path:
-    path = shared_data / "trunkyxl_back_imu" / trial[0] / "QSense" / trial[1] / "R" / "Back" / f"Sensor {sensor}.csv"
+    folder = shared_data / "trunkyxl_back_imu" / trial[0] / "QSense" / trial[1]
+    path = folder / "R" / "Back" / f"Sensor {sensor}.csv"
     if not path.exists():
         pytest.skip(f"{path} not in the shared data")
     return path
@@ -110,12 +115,12 @@ def _sagittal_dips(angles: pd.DataFrame) -> np.ndarray:
 def test_trunkyxl_mount_evidence(shared_data, trial):
     for sensor in (1, 2, 3):
         acc = _read(_trunkyxl(shared_data, trial, sensor)).acc / G
-        # mostly upright: gravity along −x (median, since a third of the time is spent bending)
+        # mostly upright: gravity along −x (median ≤ −0.85 g; a third of the time is bending)
         assert np.median(acc[:, 0]) < -0.7, sensor
-    rec = _read(_trunkyxl(shared_data, trial, 1))
-    dips = _sagittal_dips(_angles(Path(rec.info.source), TRUNKYXL_MOUNT))
-    # bent forward, the back faces up: gravity moves into +z (≥ 0.87 g at the shallowest dip)
-    assert np.all(rec.acc[dips, 2] / G > 0.5)
+    upper = _trunkyxl(shared_data, trial, 1)
+    dips = _sagittal_dips(_angles(upper, TRUNKYXL_MOUNT))
+    # bent forward, the back faces up: gravity moves into +z (≥ 0.79 g at the shallowest dip)
+    assert np.all(_read(upper).acc[dips, 2] / G > 0.5)
 
 
 @pytest.mark.parametrize("trial", TRUNKYXL, ids=lambda t: f"{t[0][4:]}-{t[1][-6:]}")
@@ -133,8 +138,8 @@ def test_trunkyxl_three_flexions_of_the_upper_back(shared_data, trial):
 @pytest.mark.parametrize("trial", TRUNKYXL, ids=lambda t: f"{t[0][4:]}-{t[1][-6:]}")
 def test_trunkyxl_side_bends_to_both_sides(shared_data, trial):
     roll = _angles(_trunkyxl(shared_data, trial, 1), TRUNKYXL_MOUNT)["roll_deg"].to_numpy()
-    # Side bends reach |roll| 31–58° with prominences ≥ 38°; the other movements stay below
-    # |roll| 15° and 23° of prominence.
+    # Side bends reach |roll| 31–58° with prominences ≥ 38°; the other movements stay within
+    # |roll| ≤ 15°.
     left, _ = find_peaks(roll, height=25, prominence=25)
     right, _ = find_peaks(-roll, height=25, prominence=25)
     assert (len(left), len(right)) == (3, 3)  # SOURCE.md: 3 per side in every trial
@@ -162,13 +167,15 @@ def test_trunkyxl_calibrated_standing(shared_data, sensor):
         try:
             a = _analysis(path, None, settings)
         except CalibrationError:
-            continue  # refusing is fine (the session moves from its first half second); guessing is not
+            continue  # refusing is right (the session moves within half a second); guessing is not
         calibrated.append(trial)
         pitch = a.angles["pitch_deg"]
         n = int(_read(path).fs)
         assert a.calibration["standing_start_s"] < 1.0, trial
-        # Standing at the start defines 90°; the test is the standing at the end, after the
-        # flexions, side bends and rotations: 83–89° measured, ±10° allowed.
+        # Standing at the start defines 90° (so this holds by construction once calibrated) ...
+        assert pitch.iloc[: n // 2].mean() == pytest.approx(90, abs=10), trial
+        # ... the test is the standing at the end, after the flexions, side bends and
+        # rotations: 83–89° measured, ±10° allowed.
         assert pitch.iloc[-n:].mean() == pytest.approx(90, abs=10), trial
     assert len(calibrated) >= 10, "short-standing calibration should work on most trials (11 of 15)"
 
@@ -191,7 +198,7 @@ def test_sisfall_mount_evidence(shared_data):
         acc = _read(path).acc / G
         start = acc[:200].mean(axis=0)
         assert np.argmax(np.abs(start)) == 1 and start[1] < 0, path  # upright: gravity along −y
-        # bending forward moves gravity into −z: ≥ 0.33 g in SA01, whose pelvis tilts least
+        # bending forward moves gravity into −z: by ≥ 0.37 g in SA01, whose pelvis tilts least
         bend = acc[_farthest_window(_read(path))].mean(axis=0)
         assert bend[2] - start[2] < -0.25, path
     for path in _sisfall(shared_data, "D14"):
@@ -203,7 +210,7 @@ def test_sisfall_mount_evidence(shared_data):
 def test_sisfall_lying_is_horizontal(shared_data, code):
     for path in _sisfall(shared_data, code):
         angles = _angles(path, SISFALL_MOUNT).iloc[_farthest_window(_read(path))]
-        # ±20°: most lie within ±7°, SA04 at 16–18° (it lies briefly, propped up).
+        # ±20°: most lie within ±7°; SE06 and SA04 at 10–18° (propped up, or briefly down).
         assert angles["pitch_deg"].median() == pytest.approx(0, abs=20), path
         # Not supine, as SOURCE.md says, but on the side in all 33 files (|roll| 63–89°): the
         # readme only says "lying", and the sensor's lateral x axis is vertical there.
@@ -213,10 +220,10 @@ def test_sisfall_lying_is_horizontal(shared_data, code):
 def test_sisfall_side_lying_rolls_about_90(shared_data):
     for path in _sisfall(shared_data, "D14"):
         angles = _angles(path, SISFALL_MOUNT)
-        # supine at the start: level left axis (−12…+6° measured)
+        # supine at the start: level left axis (−13…+6° measured)
         assert abs(angles["roll_deg"].iloc[:200].median()) < 15, path
         side = angles.iloc[_farthest_window(_read(path))]
-        # ±25°: the young adults reach 73–88°; SE01 (71 years) turns only to 68–74° in every trial.
+        # ±25°: most reach 80–88°, SA04 73–80°, and SE01 (71 years) turns only to 68–74°.
         assert abs(side["roll_deg"].median()) == pytest.approx(90, abs=25), path
 
 
@@ -227,8 +234,9 @@ def test_sisfall_bending_forward_dips_the_pitch(shared_data):
         # and 44–97° in the others; standing sway is a few degrees.
         dips, _ = find_peaks(-angles["pitch_deg"].to_numpy(), prominence=15)
         assert len(dips) == 1, path
-        # a bend in the sagittal plane: the roll stays within ±10° (≤ 7° measured)
-        assert angles["roll_deg"].abs().max() < 10, path
+        # a bend in the sagittal plane: |roll| ≤ 10° measured (SA03's belt sits rotated a little,
+        # so its bend leaks into roll most); 15° allowed
+        assert angles["roll_deg"].abs().max() < 15, path
 
 
 def test_sisfall_calibrated_standing(shared_data):
@@ -249,9 +257,9 @@ def test_sisfall_calibrated_standing(shared_data):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "find_standing takes the first still posture within 35° of the plane of the back: with the "
-    "default 2 s of stillness, the bottom of this slow 24° waist bend (5.4–7.6 s) is accepted as "
-    "standing, so real standing reads 66°"))
+    "find_standing takes the first still posture within 35° of the plane of the back: with "
+    "the default 2 s of stillness, the bottom of this slow 24° waist bend (5.4–7.6 s) is "
+    "accepted as standing, so real standing reads 66°"))
 def test_sisfall_default_calibration_does_not_take_a_bend_for_standing(shared_data):
     path = shared_data / "sisfall_waist_adl" / "SA01" / "D16_SA01_R02.txt"
     if not path.exists():

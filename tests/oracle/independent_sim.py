@@ -37,8 +37,12 @@ How the motion is built (continuous time, evaluated wherever needed)
 Exercises and the chosen signs
 ------------------------------
 * plank: prone, pitch +5..15.  side_plank_left: left side down, roll = asin(sin(rho) cos(theta))
-  about -76..-87 (roll cannot reach -90 while the cranial axis is elevated 3-10 deg);
+  about -74..-87 (roll cannot reach -90 while the cranial axis is elevated 3-10 deg);
   side_plank_right the mirror.
+* Programme: 4-8 blocks (holds 20-60 s, rep sets 8-20 reps) with rests of 10-60 s, standing up,
+  turning (60-170 deg) and sometimes walking between exercise families.  ``duration_scale``
+  multiplies hold, rest and walk durations (minimum 4-6 s) and rep counts (minimum 3); the
+  calibration stance and the transitions are not scaled.
 * bridge: supine, hips lift, pitch 0 -> -(20..35); 8-20 reps, movement 1.5-4 s, optional top
   holds 2-8 s; bridge holds at the top.
 * hyperextension, variant ``bench``: a horizontal roman chair (pad under the hips, bench height
@@ -91,9 +95,9 @@ from __future__ import annotations
 import json
 import math
 import time as _time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -403,7 +407,6 @@ class _Model:
 
     def __init__(self, phases, sources, mount: Rotation, g_mps2: float):
         self.phases, self.sources, self.mount, self.g = phases, sources, mount, g_mps2
-        self._t0 = np.array([p.t0 for p in phases])
 
     def _state_q(self, t, perturb=True):
         """Quaternions of the body and slow orientations and the sensor position at sorted times."""
@@ -642,7 +645,7 @@ class _Planner:
         ts = t0
         prev = self.cur
         ends = []
-        for i, (wp, d) in enumerate(zip(waypoints, durs)):
+        for i, (wp, d) in enumerate(zip(waypoints, durs, strict=True)):
             if i > 0:
                 ts += durs[i - 1] * (1.0 - self.U(0.1, 0.4))
             v = (prev.R.inv() * wp.R).as_rotvec()
@@ -653,7 +656,7 @@ class _Planner:
             prev = wp
         t1 = max(max(ends), t0 + 1.5)
         prev = self.cur
-        for (ts, d, _), wp in zip(rot_legs, waypoints):
+        for (ts, d, _), wp in zip(rot_legs, waypoints, strict=True):
             dp_d = min(d * self.U(0.8, 1.1), t1 - t0)
             tsp = float(np.clip(ts + self.N(0.12) * d, t0, t1 - dp_d))
             pos_legs.append((tsp, dp_d, wp.P - prev.P))
@@ -930,7 +933,7 @@ class _Planner:
                 + (aap * np.sin(ph + cs[3]) * env)[:, None] * w.u
                 + (aml * np.sin(0.5 * ph + cs[4]) * env)[:, None] * w.left
             )
-            for tk, ak in zip(steps, hs_amp):
+            for tk, ak in zip(steps, hs_amp, strict=True):
                 i0, i1 = np.searchsorted(tt, [tk - 4 * hs_w, tk + 4 * hs_w])
                 if i1 > i0:
                     x = tt[i0:i1] - tk
