@@ -2,8 +2,9 @@
   sensorback DIY reference sketch: streams the sensorback open BLE profile, version 1
   (specification and test vectors: firmware_notes/diy.md).
 
-  Boards: ESP32 (Arduino-ESP32 core) or nRF52840 (Arduino Nano 33 BLE / Seeed XIAO nRF52840),
-  with the ArduinoBLE library (1.3.2 or newer for ESP32).
+  Boards: ESP32 (Arduino-ESP32 core) or nRF52840 (Arduino Nano 33 BLE), with the ArduinoBLE
+          library (for ESP32, a release from after August 2022, when ESP32 support was merged).
+          Not compiled for a board by the sensorback test suite; its packet code is.
   IMU:    an InvenSense MPU-6050 / MPU-6500 / MPU-9250 at I2C address 0x68 (SDA/SCL of the board).
           Any other 6-axis IMU works: replace imuBegin(), imuRead() and the two *_LSB constants
           (the scale factors travel in every packet, so the host needs no change).
@@ -14,7 +15,8 @@
   Control: 00 stop, 01 start, 02 <u16 LE rate in Hz> set the rate (16..400 Hz; default 100 Hz).
 
   The host must negotiate an ATT MTU of at least 3 + the packet size (21 + 12 N bytes; 213 bytes
-  at 400 Hz).  bleak does this on every platform.  If the loop falls more than 4 periods behind,
+  at 400 Hz); the operating systems' BLE stacks under bleak normally ask for a large MTU on
+  their own (not verified for every platform).  If the loop falls more than 4 periods behind,
   the partial packet is sent and the missed samples are skipped: the host sees a time gap and
   counts them as lost instead of receiving mistimed samples.
 */

@@ -71,8 +71,13 @@ class SampleBatch:
 
     def __post_init__(self) -> None:
         n = len(self.acc)
-        for name, shape in (("acc", (n, 3)), ("gyro", (n, 3)), ("mag", (n, 3)),
-                            ("angle_deg", (n, 3)), ("time_s", (n,))):  # fmt: skip
+        for name, shape in (
+            ("acc", (n, 3)),
+            ("gyro", (n, 3)),
+            ("mag", (n, 3)),
+            ("angle_deg", (n, 3)),
+            ("time_s", (n,)),
+        ):
             value = getattr(self, name)
             if value is not None:
                 if value.shape != shape:
@@ -201,10 +206,8 @@ def quantize(values: np.ndarray, lsb: float, bits: int = 16) -> np.ndarray:
     return np.clip(counts, -limit, limit - 1).astype(np.int64)
 
 
-def as_samples(values: np.ndarray | None, n: int, name: str) -> np.ndarray | None:
-    """Check an (n, 3) sample array handed to an encoder; ``None`` passes through."""
-    if values is None:
-        return None
+def as_samples(values: np.ndarray, n: int, name: str) -> np.ndarray:
+    """An (n, 3) float array of samples handed to an encoder, or InputError naming `name`."""
     array = np.asarray(values, dtype=float)
     if array.shape != (n, 3):
         raise InputError(f"{name} must have shape ({n}, 3), got {array.shape}")
@@ -366,7 +369,7 @@ def _half_window(arrival: np.ndarray, window_s: float) -> int:
     if duration <= 0:
         return 1
     rate = (arrival.size - 1) / duration
-    return max(1, int(round(window_s / 2.0 * rate)))
+    return max(1, round(window_s / 2.0 * rate))
 
 
 def _lower_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -492,9 +495,10 @@ def _from_device_time(
     arrival: np.ndarray,
     time_wrap_s: float | None,
 ) -> TimeBase:
-    first = np.array([b.time_s[0] for b in batches])  # type: ignore[index]
+    times = [b.time_s for b in batches if b.time_s is not None]
+    first = np.array([t[0] for t in times])
     offsets = _clock_offsets(first, arrival, time_wrap_s)
-    device = np.concatenate([b.time_s for b in batches]) + np.repeat(offsets, counts)  # type: ignore[misc]
+    device = np.concatenate(times) + np.repeat(offsets, counts)
     starts = np.cumsum(counts) - counts
     last = starts + counts - 1
     period = float(np.median(np.diff(device))) if device.size > 1 else 0.0

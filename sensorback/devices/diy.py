@@ -82,7 +82,7 @@ def rate_command(fs_hz: float) -> bytes:
     """Set the sample rate (integer Hz, 16..1000); the device reports what it uses in period_us."""
     if not 16 <= fs_hz <= 1000:
         raise InputError(f"DIY sample rate must be 16..1000 Hz, got {fs_hz}")
-    return struct.pack("<BH", SET_RATE, int(round(fs_hz)))
+    return struct.pack("<BH", SET_RATE, round(fs_hz))
 
 
 def build_packet(
@@ -115,7 +115,9 @@ def build_packet(
     n = len(sensors[0][0])
     flags = (FLAG_GYRO if gyro is not None else 0) | (FLAG_MAG if mag is not None else 0)
     if not 1 <= n <= 255 or not 1 <= period_us <= 0xFFFF:
-        raise InputError(f"a DIY packet holds 1..255 samples at a 1..65535 µs period, got {n}, {period_us}")
+        raise InputError(
+            f"a DIY packet holds 1..255 samples at a 1..65535 µs period, got {n}, {period_us}"
+        )
     head = _HEAD.pack(VERSION, flags, seq % SEQ_MODULUS, t0_us % 2**32, period_us, n)
     scales = struct.pack(f"<{len(sensors)}f", *(lsb for _, lsb in sensors))
     body = np.hstack([np.asarray(c, dtype=np.int64) for c, _ in sensors]).astype("<i2").tobytes()
@@ -203,16 +205,27 @@ def encode_notifications(
     """
     times = np.asarray(time_s, dtype=float)
     n = times.size
-    period_us = int(round(float(np.median(np.diff(times))) * 1e6)) if n > 1 else 10_000
-    lsb = {"acc": acc_range_g / 32768.0 * G_MPS2, "gyro": gyro_range_dps / 32768.0 * RAD_PER_DEG,
-           "mag": mag_lsb_ut}  # fmt: skip
-    counts = {name: (quantize(as_samples(values, n, name), lsb[name]), lsb[name])  # type: ignore[arg-type]
-              for name, values in (("acc", acc), ("gyro", gyro), ("mag", mag)) if values is not None}  # fmt: skip
+    period_us = round(float(np.median(np.diff(times))) * 1e6) if n > 1 else 10_000
+    sensors = {
+        "acc": (acc, acc_range_g / 32768.0 * G_MPS2),
+        "gyro": (gyro, gyro_range_dps / 32768.0 * RAD_PER_DEG),
+        "mag": (mag, mag_lsb_ut),
+    }
+    counts = {}
+    for name, (values, lsb) in sensors.items():
+        if values is not None:
+            counts[name] = (quantize(as_samples(values, n, name), lsb), lsb)
     out = []
     for k, start in enumerate(chunk_starts(n, samples_per_packet)):
         stop = min(start + samples_per_packet, n)
         part = {name: (c[start:stop], s) for name, (c, s) in counts.items()}
-        packet = build_packet(first_seq + k, int(round(times[start] * 1e6)), period_us,
-                              *part["acc"], gyro=part.get("gyro"), mag=part.get("mag"))  # fmt: skip
+        packet = build_packet(
+            first_seq + k,
+            round(times[start] * 1e6),
+            period_us,
+            *part["acc"],
+            gyro=part.get("gyro"),
+            mag=part.get("mag"),
+        )
         out.append(Notification(float(times[stop - 1]), packet))
     return out

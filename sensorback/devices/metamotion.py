@@ -37,7 +37,7 @@ ACCELEROMETER, GYRO = 0x03, 0x13
 POWER, INTERRUPT_ENABLE, CONFIG = 0x01, 0x02, 0x03
 """Registers shared by both modules."""
 MODULE_INFO = 0x80
-"""Read bit on register 0: ``[module, 0x80]`` asks for ``[module, 0x80, implementation, revision]``."""
+"""Read bit on register 0: ``[module, 0x80]`` is answered by ``[module, 0x80, impl, revision]``."""
 
 ODR_CODES: dict[float, int] = {12.5: 5, 25: 6, 50: 7, 100: 8, 200: 9, 400: 10, 800: 11, 1600: 12}
 """Bosch output-data-rate codes by rate in Hz (accelerometer and gyroscope)."""
@@ -67,11 +67,17 @@ class Chip:
     gyro_packed: int
 
 
-BMI160 = Chip("BMI160", {2: 0x03, 4: 0x05, 8: 0x08, 16: 0x0C}, _BANDWIDTH_NORMAL, 0x04, 0x1C, 0x05, 0x07)
+BMI160 = Chip(
+    "BMI160", {2: 0x03, 4: 0x05, 8: 0x08, 16: 0x0C}, _BANDWIDTH_NORMAL, 0x04, 0x1C, 0x05, 0x07
+)
 BMI270 = Chip("BMI270", {2: 0, 4: 1, 8: 2, 16: 3}, 0x80 | _BANDWIDTH_NORMAL, 0x04, 0x05, 0x04, 0x05)
 CHIPS = {"bmi160": BMI160, "bmi270": BMI270}
-_IMPLEMENTATIONS = {(ACCELEROMETER, 1): BMI160, (ACCELEROMETER, 4): BMI270,
-                    (GYRO, 0): BMI160, (GYRO, 1): BMI270}  # fmt: skip
+_IMPLEMENTATIONS = {
+    (ACCELEROMETER, 1): BMI160,
+    (ACCELEROMETER, 4): BMI270,
+    (GYRO, 0): BMI160,
+    (GYRO, 1): BMI270,
+}
 
 
 def _chip(chip: str | Chip) -> Chip:
@@ -97,7 +103,14 @@ def acc_config_command(chip: str | Chip, fs_hz: float, range_g: int) -> bytes:
     """``03 03 <odr byte> <range code>``: accelerometer rate and range."""
     c = _chip(chip)
     odr = _code(ODR_CODES, fs_hz, "rate (Hz)")
-    return bytes([ACCELEROMETER, CONFIG, odr | c.acc_config_flags, _code(c.acc_range_codes, range_g, "range (g)")])
+    return bytes(
+        [
+            ACCELEROMETER,
+            CONFIG,
+            odr | c.acc_config_flags,
+            _code(c.acc_range_codes, range_g, "range (g)"),
+        ]
+    )
 
 
 def gyro_config_command(fs_hz: float, range_dps: int) -> bytes:
@@ -105,7 +118,14 @@ def gyro_config_command(fs_hz: float, range_dps: int) -> bytes:
     odr = _code(ODR_CODES, fs_hz, "rate (Hz)")
     if odr < ODR_CODES[25]:
         raise InputError(f"MetaMotion gyroscope rate must be at least 25 Hz, got {fs_hz}")
-    return bytes([GYRO, CONFIG, odr | _BANDWIDTH_NORMAL, _code(GYRO_RANGE_CODES, range_dps, "gyro range (°/s)")])
+    return bytes(
+        [
+            GYRO,
+            CONFIG,
+            odr | _BANDWIDTH_NORMAL,
+            _code(GYRO_RANGE_CODES, range_dps, "gyro range (°/s)"),
+        ]
+    )
 
 
 def _data_registers(chip: Chip, fs_hz: float) -> tuple[int, int]:
@@ -287,11 +307,11 @@ def encode_notifications(
     times = np.asarray(time_s, dtype=float)
     n = times.size
     size = SAMPLES_PER_PACKED if packed else 1
-    streams = [(ACCELEROMETER, c.acc_packed if packed else c.acc_data,
-                quantize(as_samples(acc, n, "acc"), acc_lsb_mps2(acc_range_g)))]  # type: ignore[arg-type]
+    acc_counts = quantize(as_samples(acc, n, "acc"), acc_lsb_mps2(acc_range_g))
+    streams = [(ACCELEROMETER, c.acc_packed if packed else c.acc_data, acc_counts)]
     if gyro is not None:
-        streams.append((GYRO, c.gyro_packed if packed else c.gyro_data,
-                        quantize(as_samples(gyro, n, "gyro"), gyro_lsb_radps(gyro_range_dps))))  # type: ignore[arg-type]
+        gyro_counts = quantize(as_samples(gyro, n, "gyro"), gyro_lsb_radps(gyro_range_dps))
+        streams.append((GYRO, c.gyro_packed if packed else c.gyro_data, gyro_counts))
     out = []
     for start in chunk_starts(n - n % size, size):
         stop = start + size

@@ -66,7 +66,9 @@ def unsubscribe_command(ref: int = DEFAULT_REF) -> bytes:
 def measurement_path(measurement: str, fs_hz: float) -> str:
     """Resource path of an IMU measurement at a rate, e.g. ``/Meas/IMU6/104``."""
     if measurement not in MEASUREMENTS:
-        raise InputError(f"Movesense measurement must be one of {list(MEASUREMENTS)}, got {measurement!r}")
+        raise InputError(
+            f"Movesense measurement must be one of {list(MEASUREMENTS)}, got {measurement!r}"
+        )
     return f"/Meas/{measurement}/{int(fs_hz)}"
 
 
@@ -101,10 +103,14 @@ class MovesenseDecoder(PacketDecoder):
     ([123.456], [[1.0, 1.0, 1.0]])
     """
 
-    def __init__(self, fs_hz: float = 104.0, measurement: str = "IMU6", ref: int | None = None) -> None:
+    def __init__(
+        self, fs_hz: float = 104.0, measurement: str = "IMU6", ref: int | None = None
+    ) -> None:
         super().__init__()
         if measurement not in MEASUREMENTS:
-            raise InputError(f"measurement must be one of {list(MEASUREMENTS)}, got {measurement!r}")
+            raise InputError(
+                f"measurement must be one of {list(MEASUREMENTS)}, got {measurement!r}"
+            )
         self.fs_hz = float(fs_hz)
         self.blocks = MEASUREMENTS[measurement]
         self.ref = ref
@@ -182,14 +188,14 @@ def encode_notifications(
     n = times.size
     blocks = [as_samples(acc, n, "acc")]
     if gyro is not None:
-        blocks.append(as_samples(gyro, n, "gyro") / RAD_PER_DEG)  # type: ignore[operator]
+        blocks.append(as_samples(gyro, n, "gyro") / RAD_PER_DEG)
     if mag is not None:
         blocks.append(as_samples(mag, n, "mag"))
     head = bytes([DATA, _check_ref(ref)])
     out = []
     for start in chunk_starts(n, samples_per_notification):
         stop = min(start + samples_per_notification, n)
-        stamp = int(round(times[start] * 1000.0)) % 2**32
-        body = b"".join(np.asarray(b[start:stop], dtype="<f4").tobytes() for b in blocks)  # type: ignore[index]
+        stamp = round(times[start] * 1000.0) % 2**32
+        body = b"".join(b[start:stop].astype("<f4").tobytes() for b in blocks)
         out.append(Notification(float(times[stop - 1]), head + struct.pack("<I", stamp) + body))
     return out

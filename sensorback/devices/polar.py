@@ -29,7 +29,7 @@ from sensorback.devices.base import (
     chunk_starts,
     quantize,
 )
-from sensorback.errors import DecodeError, InputError
+from sensorback.errors import DecodeError
 
 SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 CONTROL_UUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -43,8 +43,14 @@ RESPONSE = 0xF0
 """First byte of a control-point response."""
 SAMPLE_RATE, RESOLUTION, RANGE, RANGE_MILLIUNIT, CHANNELS, FACTOR = range(6)
 """Setting types of the control-point TLVs."""
-_SETTING_FORMAT = {SAMPLE_RATE: "<H", RESOLUTION: "<H", RANGE: "<H",
-                   RANGE_MILLIUNIT: "<I", CHANNELS: "<B", FACTOR: "<f"}  # fmt: skip
+_SETTING_FORMAT = {
+    SAMPLE_RATE: "<H",
+    RESOLUTION: "<H",
+    RANGE: "<H",
+    RANGE_MILLIUNIT: "<I",
+    CHANNELS: "<B",
+    FACTOR: "<f",
+}
 
 H10_ACC_RATES_HZ = (25, 50, 100, 200)
 VERITY_RATES_HZ = (52,)
@@ -63,7 +69,9 @@ def settings_command(measurement: int) -> bytes:
     return bytes([GET_SETTINGS, measurement])
 
 
-def start_command(measurement: int, fs_hz: int, range_value: int, resolution_bits: int = 16) -> bytes:
+def start_command(
+    measurement: int, fs_hz: int, range_value: int, resolution_bits: int = 16
+) -> bytes:
     """Start a measurement.
 
     Parameters
@@ -141,14 +149,18 @@ def encode_control_response(
     return bytes([RESPONSE, opcode, measurement, error, 0]) + body
 
 
+_BIT_WEIGHTS = {width: np.int64(1) << np.arange(width, dtype=np.int64) for width in range(1, 33)}
+
+
 def _unpack_signed(data: bytes, width: int, count: int) -> np.ndarray:
     """`count` two's-complement integers of `width` bits, packed LSB first."""
     if width == 0:
         return np.zeros(count, dtype=np.int64)
-    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8), bitorder="little")
-    bits = bits[: width * count].reshape(count, width).astype(np.int64)
-    values = bits @ (np.int64(1) << np.arange(width, dtype=np.int64))
-    return values - (bits[:, -1] << width)
+    bits = np.unpackbits(
+        np.frombuffer(data, dtype=np.uint8), count=width * count, bitorder="little"
+    )
+    values = bits.reshape(count, width) @ _BIT_WEIGHTS[width]
+    return values - (values >> (width - 1) << width)
 
 
 def decode_delta(payload: bytes, offset: int, reference_bytes: int) -> np.ndarray:
@@ -176,7 +188,9 @@ def decode_delta(payload: bytes, offset: int, reference_bytes: int) -> np.ndarra
             raise DecodeError(payload, pos, "delta width out of range")
         if pos + 2 + size > len(payload):
             raise DecodeError(payload, pos, "truncated delta block")
-        parts.append(_unpack_signed(payload[pos + 2 : pos + 2 + size], width, 3 * count).reshape(-1, 3))
+        parts.append(
+            _unpack_signed(payload[pos + 2 : pos + 2 + size], width, 3 * count).reshape(-1, 3)
+        )
         pos += 2 + size
     return np.cumsum(np.concatenate(parts), axis=0)
 
@@ -190,7 +204,7 @@ def encode_delta(counts: np.ndarray, reference_bytes: int) -> bytes:
     """Delta-compressed content for integer (x, y, z) samples, one block per 255 deltas."""
     dtype = {2: "<i2", 4: "<i4"}[reference_bytes]
     out = [np.asarray(counts[0]).astype(dtype).tobytes()]
-    deltas = np.diff(np.asarray(counts, dtype=np.int64), axis=0)
+    deltas: np.ndarray = np.diff(np.asarray(counts, dtype=np.int64), axis=0)
     for start in range(0, len(deltas), 255):
         block = deltas[start : start + 255].reshape(-1)
         width = _signed_width(block)
@@ -200,6 +214,7 @@ def encode_delta(counts: np.ndarray, reference_bytes: int) -> bytes:
 
 
 def _raw_acc(payload: bytes, frame_type: int) -> np.ndarray:
+    """Integer (x, y, z) samples of a raw accelerometer frame (int8, int16 or int24), milli-g."""
     width = frame_type + 1
     content = payload[HEADER_BYTES:]
     if frame_type > 2 or not content or len(content) % (3 * width):
@@ -207,8 +222,8 @@ def _raw_acc(payload: bytes, frame_type: int) -> np.ndarray:
     if width == 3:
         b = np.frombuffer(content, dtype=np.uint8).reshape(-1, 3).astype(np.int64)
         values = b[:, 0] | b[:, 1] << 8 | b[:, 2] << 16
-        return (values - ((values & 0x800000) << 1)).reshape(-1, 3).astype(float)
-    return np.frombuffer(content, dtype=("<i1", "<i2")[frame_type]).reshape(-1, 3).astype(float)
+        return (values - ((values & 0x800000) << 1)).reshape(-1, 3)
+    return np.frombuffer(content, dtype=("<i1", "<i2")[frame_type]).reshape(-1, 3)
 
 
 class PolarDecoder(PacketDecoder):
@@ -269,35 +284,36 @@ class PolarDecoder(PacketDecoder):
         measurement = payload[0] & 0x3F
         if measurement not in ((ACC, GYRO) if self.with_gyro else (ACC,)):
             raise DecodeError(payload, 0, "unexpected measurement type")
-        values = self._values(payload, measurement)
+        counts, scale = self._counts(payload, measurement)
+        # canonical units: milli-g -> m/s², °/s -> rad/s
+        values = counts * (scale * (G_MPS2 / 1000.0 if measurement == ACC else RAD_PER_DEG))
         stamp = int.from_bytes(payload[1:9], "little")
         times = self._sample_times(measurement, stamp, len(values))
-        if measurement == ACC:
-            values = values * (G_MPS2 / 1000.0)
-        else:
-            values = values * RAD_PER_DEG
         if not self.with_gyro:
             return [SampleBatch(acc=values, time_s=times, host_time_s=host_time_s)]
         return self._pair(measurement, times, values, host_time_s)
 
-    def _values(self, payload: bytes, measurement: int) -> np.ndarray:
-        """Samples in milli-g (ACC) or °/s (GYRO)."""
+    def _counts(self, payload: bytes, measurement: int) -> tuple[np.ndarray, float]:
+        """Samples on the wire, and the scale to milli-g (ACC) or °/s (GYRO)."""
         frame_type = payload[9] & 0x7F
         factor = self.factors[measurement]
         if not payload[9] & COMPRESSED:
             if measurement == GYRO:
                 raise DecodeError(payload, 9, "unsupported frame type")
-            return _raw_acc(payload, frame_type)
+            return _raw_acc(payload, frame_type), 1.0
         if frame_type > 1:
             raise DecodeError(payload, 9, "unsupported frame type")
         if measurement == GYRO and frame_type == 1:
-            bits = decode_delta(payload, HEADER_BYTES, 4) & 0xFFFFFFFF
-            values = bits.astype(np.uint32).view(np.float32).astype(float) * factor
-            if not np.isfinite(values).all():
+            floats = (
+                (decode_delta(payload, HEADER_BYTES, 4) & 0xFFFFFFFF)
+                .astype(np.uint32)
+                .view(np.float32)
+            )
+            if not np.isfinite(floats).all():
                 raise DecodeError(payload, HEADER_BYTES, "non-finite value")
-            return values
-        counts = decode_delta(payload, HEADER_BYTES, 2).astype(float)
-        return counts * (factor * 1000.0 if measurement == ACC and frame_type == 0 else factor)
+            return floats, factor
+        counts = decode_delta(payload, HEADER_BYTES, 2)
+        return counts, (factor * 1000.0 if measurement == ACC and frame_type == 0 else factor)
 
     def _sample_times(self, measurement: int, stamp: int, n: int) -> np.ndarray:
         """Device time of each sample, s: the last one at `stamp`, spaced like the sensor clock."""
@@ -308,7 +324,7 @@ class PolarDecoder(PacketDecoder):
             if _RATE_TOLERANCE[0] <= measured / step <= _RATE_TOLERANCE[1]:
                 step = measured
         self._last_stamp[measurement] = stamp
-        return (float(stamp) - step * np.arange(n - 1, -1, -1)) * 1e-9
+        return np.arange(1 - n, 1) * (step * 1e-9) + stamp * 1e-9
 
     def _pair(
         self, measurement: int, times: np.ndarray, values: np.ndarray, host_time_s: float
@@ -319,27 +335,36 @@ class PolarDecoder(PacketDecoder):
             keep = max(self.max_pending - times.size, 0)
             self.n_unpaired += old_t.size - keep
             old_t, old_v = old_t[len(old_t) - keep :], old_v[len(old_v) - keep :]
-        self._pending[measurement] = (np.concatenate([old_t, times]), np.concatenate([old_v, values]))
+        self._pending[measurement] = (
+            np.concatenate([old_t, times]),
+            np.concatenate([old_v, values]),
+        )
         (ta, acc), (tg, gyro) = self._pending[ACC], self._pending[GYRO]
         if not (ta.size and tg.size):
             return []
         tolerance = 0.5 / self.fs_hz
         partner = np.minimum(np.searchsorted(tg, ta - tolerance), tg.size - 1)
         matched = np.abs(tg[partner] - ta) <= tolerance
-        # acc samples the gyro stream has passed will never find a partner
-        settled = matched | (ta <= tg[-1] + tolerance)
-        if not settled.any():
+        # acc samples beyond the newest gyro sample may still find a partner; the others never will
+        waiting = ta > tg[-1] + tolerance
+        n_waiting = int(np.count_nonzero(waiting))
+        if n_waiting == ta.size:
             return []
-        keep_gyro = tg > ta[settled].max()
+        keep_gyro = tg > ta[~waiting].max()
         n_matched = int(np.count_nonzero(matched))
-        self.n_unpaired += int(np.count_nonzero(~matched & settled)) + max(
-            int(np.count_nonzero(~keep_gyro)) - n_matched, 0
-        )
-        self._pending = {ACC: (ta[~settled], acc[~settled]), GYRO: (tg[keep_gyro], gyro[keep_gyro])}
+        n_gyro_done = tg.size - int(np.count_nonzero(keep_gyro))
+        self.n_unpaired += (ta.size - n_waiting - n_matched) + max(n_gyro_done - n_matched, 0)
+        self._pending = {ACC: (ta[waiting], acc[waiting]), GYRO: (tg[keep_gyro], gyro[keep_gyro])}
         if not n_matched:
             return []
-        return [SampleBatch(acc=acc[matched], gyro=gyro[partner[matched]], time_s=ta[matched],
-                            host_time_s=host_time_s)]  # fmt: skip
+        return [
+            SampleBatch(
+                acc=acc[matched],
+                gyro=gyro[partner[matched]],
+                time_s=ta[matched],
+                host_time_s=host_time_s,
+            )
+        ]
 
 
 def _frame(measurement: int, stamp_ns: int, frame_type: int, content: bytes) -> bytes:
@@ -384,18 +409,29 @@ def encode_notifications(
     n = times.size
     if compressed is None:
         compressed = gyro is not None
-    acc_mg = as_samples(acc, n, "acc") * (1000.0 / G_MPS2)  # type: ignore[operator]
-    streams = [(ACC, 0x81, quantize(acc_mg, acc_factor), 2) if compressed
-               else (ACC, 0x01, quantize(acc_mg, 1.0), 0)]  # fmt: skip
+    acc_mg = as_samples(acc, n, "acc") * (1000.0 / G_MPS2)
+    streams = [
+        (ACC, 0x81, quantize(acc_mg, acc_factor), 2)
+        if compressed
+        else (ACC, 0x01, quantize(acc_mg, 1.0), 0)
+    ]
     if gyro is not None:
-        dps = as_samples(gyro, n, "gyro") / RAD_PER_DEG  # type: ignore[operator]
+        dps = as_samples(gyro, n, "gyro") / RAD_PER_DEG
         streams.append((GYRO, 0x80, quantize(dps, gyro_factor), 2))
     out = []
     for measurement, frame_type, counts, reference_bytes in streams:
         for start in chunk_starts(n, samples_per_frame):
             stop = min(start + samples_per_frame, n)
             chunk = counts[start:stop]
-            content = encode_delta(chunk, reference_bytes) if reference_bytes else chunk.astype("<i2").tobytes()
-            stamp = int(round(times[stop - 1] * 1e9))
-            out.append(Notification(float(times[stop - 1]), _frame(measurement, stamp, frame_type, content)))
+            content = (
+                encode_delta(chunk, reference_bytes)
+                if reference_bytes
+                else chunk.astype("<i2").tobytes()
+            )
+            stamp = round(times[stop - 1] * 1e9)
+            out.append(
+                Notification(
+                    float(times[stop - 1]), _frame(measurement, stamp, frame_type, content)
+                )
+            )
     return sorted(out, key=lambda note: note.time_s)

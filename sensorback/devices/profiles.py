@@ -14,7 +14,6 @@ from typing import Any
 from sensorback.devices import diy, metamotion, movesense, polar, thingy, witmotion
 from sensorback.devices.base import (
     G_MPS2,
-    RAD_PER_DEG,
     Decoder,
     SampleBatch,
     TimeBase,
@@ -103,7 +102,9 @@ class DeviceProfile:
         if fs_hz is None:
             return self.default_rate_hz
         if fs_hz not in self.rates_hz:
-            raise InputError(f"{self.label}: rate must be one of {list(self.rates_hz)} Hz, got {fs_hz}")
+            raise InputError(
+                f"{self.label}: rate must be one of {list(self.rates_hz)} Hz, got {fs_hz}"
+            )
         return float(fs_hz)
 
     def make_decoder(self, fs_hz: float | None = None) -> Decoder:
@@ -154,20 +155,22 @@ def _thingy_config(fs_hz: float) -> tuple[bytes, ...]:
 
 def _metamotion(chip: str) -> dict[str, Any]:
     """The fields two MetaMotion profiles share but for the chip."""
-    return dict(
-        name_patterns=(r"^MetaWear", r"^MetaMotion"),
-        service_uuid=metamotion.SERVICE_UUID,
-        notify_uuid=metamotion.NOTIFY_UUID,
-        write_uuid=metamotion.COMMAND_UUID,
-        rates_hz=metamotion.RATES_HZ,
-        default_rate_hz=100.0,
-        decoder_factory=lambda fs: metamotion.MetaMotionDecoder(chip),
-        start_commands=lambda fs: metamotion.start_commands(chip, fs),
-        stop_commands=lambda fs: metamotion.stop_commands(chip, fs),
-        rate_commands=lambda fs: metamotion.stop_commands(chip, fs) + metamotion.start_commands(chip, fs),
-        acc_lsb_mps2=metamotion.acc_lsb_mps2(8),
-        gyro_lsb_radps=metamotion.gyro_lsb_radps(2000),
-    )
+    return {
+        "name_patterns": (r"^MetaWear", r"^MetaMotion"),
+        "service_uuid": metamotion.SERVICE_UUID,
+        "notify_uuid": metamotion.NOTIFY_UUID,
+        "write_uuid": metamotion.COMMAND_UUID,
+        "rates_hz": metamotion.RATES_HZ,
+        "default_rate_hz": 100.0,
+        "decoder_factory": lambda fs: metamotion.MetaMotionDecoder(chip),
+        "start_commands": lambda fs: metamotion.start_commands(chip, fs),
+        "stop_commands": lambda fs: metamotion.stop_commands(chip, fs),
+        "rate_commands": lambda fs: (
+            metamotion.stop_commands(chip, fs) + metamotion.start_commands(chip, fs)
+        ),
+        "acc_lsb_mps2": metamotion.acc_lsb_mps2(8),
+        "gyro_lsb_radps": metamotion.gyro_lsb_radps(2000),
+    }
 
 
 def _diy_rate(fs_hz: float) -> tuple[bytes, ...]:
@@ -307,7 +310,16 @@ DIY = DeviceProfile(
 
 PROFILES: dict[str, DeviceProfile] = {
     p.key: p
-    for p in (WITMOTION, MOVESENSE, POLAR_H10, POLAR_VERITY, THINGY52, METAMOTION, METAMOTION_BMI160, DIY)
+    for p in (
+        WITMOTION,
+        MOVESENSE,
+        POLAR_H10,
+        POLAR_VERITY,
+        THINGY52,
+        METAMOTION,
+        METAMOTION_BMI160,
+        DIY,
+    )
 }
 """Every profile by key, in the order :func:`match_profile` prefers them on a tie."""
 

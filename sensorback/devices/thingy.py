@@ -54,7 +54,10 @@ def config_command(
         Rate of the raw, quaternion and Euler notifications, Hz (5..200).
     """
     if not RATE_RANGE_HZ[0] <= motion_freq_hz <= RATE_RANGE_HZ[1]:
-        raise InputError(f"Thingy:52 motion rate must be {RATE_RANGE_HZ[0]}..{RATE_RANGE_HZ[1]} Hz, got {motion_freq_hz}")
+        raise InputError(
+            f"Thingy:52 motion rate must be {RATE_RANGE_HZ[0]}..{RATE_RANGE_HZ[1]} Hz, "
+            f"got {motion_freq_hz}"
+        )
     return struct.pack(
         "<HHHHB",
         pedometer_interval_ms,
@@ -80,7 +83,9 @@ class ThingyDecoder(PacketDecoder):
         if len(payload) != PACKET_BYTES:
             raise DecodeError(payload, 0, "wrong length")
         values = np.frombuffer(payload, dtype="<i2").reshape(3, 3) * _SCALES
-        return [SampleBatch(acc=values[0:1], gyro=values[1:2], mag=values[2:3], host_time_s=host_time_s)]
+        return [
+            SampleBatch(acc=values[0:1], gyro=values[1:2], mag=values[2:3], host_time_s=host_time_s)
+        ]
 
 
 def encode_notifications(
@@ -110,8 +115,8 @@ def encode_notifications(
     times = np.asarray(time_s, dtype=float)
     n = times.size
     words = np.zeros((n, 9), dtype="<i2")
-    words[:, 0:3] = quantize(as_samples(acc, n, "acc"), ACC_LSB_MPS2)  # type: ignore[arg-type]
-    words[:, 3:6] = quantize(as_samples(gyro, n, "gyro"), GYRO_LSB_RADPS)  # type: ignore[arg-type]
+    words[:, 0:3] = quantize(as_samples(acc, n, "acc"), ACC_LSB_MPS2)
+    words[:, 3:6] = quantize(as_samples(gyro, n, "gyro"), GYRO_LSB_RADPS)
     if mag is not None:
-        words[:, 6:9] = quantize(as_samples(mag, n, "mag"), MAG_LSB_UT)  # type: ignore[arg-type]
+        words[:, 6:9] = quantize(as_samples(mag, n, "mag"), MAG_LSB_UT)
     return [Notification(float(t), row.tobytes()) for t, row in zip(times, words)]

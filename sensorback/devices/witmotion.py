@@ -40,9 +40,18 @@ ANGLE_LSB_DEG = 180.0 / 32768.0
 _SCALES = np.repeat([ACC_LSB_MPS2, GYRO_LSB_RADPS, ANGLE_LSB_DEG], 3)
 
 RATE_CODES: dict[float, int] = {
-    0.2: 0x01, 0.5: 0x02, 1.0: 0x03, 2.0: 0x04, 5.0: 0x05, 10.0: 0x06,
-    20.0: 0x07, 50.0: 0x08, 100.0: 0x09, 125.0: 0x0A, 200.0: 0x0B,
-}  # fmt: skip
+    0.2: 0x01,
+    0.5: 0x02,
+    1.0: 0x03,
+    2.0: 0x04,
+    5.0: 0x05,
+    10.0: 0x06,
+    20.0: 0x07,
+    50.0: 0x08,
+    100.0: 0x09,
+    125.0: 0x0A,
+    200.0: 0x0B,
+}
 """Output-rate register (0x03) codes by rate in Hz; 10 Hz is the factory default."""
 
 UNLOCK = bytes.fromhex("ffaa6988b5")
@@ -191,13 +200,12 @@ def encode_frames(
         Roll, pitch, yaw the device would report, degrees; zeros when not given.
     """
     n = len(acc)
-    acc_a, gyro_a = as_samples(acc, n, "acc"), as_samples(gyro, n, "gyro")
-    angle = as_samples(angle_deg, n, "angle_deg")
-    words = np.empty((n, 10), dtype="<i2")
+    words = np.zeros((n, 10), dtype="<i2")
     words[:, 0] = HEADER | (FLAG_IMU << 8)
-    words[:, 1:4] = quantize(acc_a, ACC_LSB_MPS2)  # type: ignore[arg-type]
-    words[:, 4:7] = quantize(gyro_a, GYRO_LSB_RADPS)  # type: ignore[arg-type]
-    words[:, 7:10] = 0 if angle is None else quantize(angle, ANGLE_LSB_DEG)
+    words[:, 1:4] = quantize(as_samples(acc, n, "acc"), ACC_LSB_MPS2)
+    words[:, 4:7] = quantize(as_samples(gyro, n, "gyro"), GYRO_LSB_RADPS)
+    if angle_deg is not None:
+        words[:, 7:10] = quantize(as_samples(angle_deg, n, "angle_deg"), ANGLE_LSB_DEG)
     return [row.tobytes() for row in words]
 
 
@@ -241,7 +249,9 @@ def encode_notifications(
     if times.shape != (len(frames),):
         raise InputError(f"time_s must have shape ({len(frames)},), got {times.shape}")
     return [
-        Notification(float(times[min(i + frames_per_notification, len(frames)) - 1]),
-                     b"".join(frames[i : i + frames_per_notification]))
+        Notification(
+            float(times[min(i + frames_per_notification, len(frames)) - 1]),
+            b"".join(frames[i : i + frames_per_notification]),
+        )
         for i in chunk_starts(len(frames), frames_per_notification)
-    ]  # fmt: skip
+    ]

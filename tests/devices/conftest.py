@@ -31,11 +31,13 @@ def simulate(fs_hz: float, duration_s: float, seed: int = 0, t0_s: float = 0.0):
     """Times (s), acceleration (m/s²), angular rate (rad/s) and field (µT) of a slowly tilting
     back: gravity rotating by up to ±60° with small vibration, within every device's range."""
     rng = np.random.default_rng(seed)
-    t = t0_s + np.arange(int(round(duration_s * fs_hz))) / fs_hz
+    t = t0_s + np.arange(round(duration_s * fs_hz)) / fs_hz
     pitch = 1.0 * np.sin(2 * np.pi * 0.2 * (t - t0_s))
     roll = 0.5 * np.sin(2 * np.pi * 0.13 * (t - t0_s) + 1.0)
     g = 9.80665
-    acc = np.column_stack([-g * np.sin(pitch), g * np.cos(pitch) * np.sin(roll), g * np.cos(pitch) * np.cos(roll)])
+    acc = np.column_stack(
+        [-g * np.sin(pitch), g * np.cos(pitch) * np.sin(roll), g * np.cos(pitch) * np.cos(roll)]
+    )
     acc += rng.normal(0.0, 0.3, acc.shape)
     gyro = np.column_stack([np.gradient(roll, t), np.gradient(pitch, t), np.zeros_like(t)])
     gyro += rng.normal(0.0, 0.02, gyro.shape)

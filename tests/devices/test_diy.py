@@ -1,4 +1,4 @@
-"""sensorback DIY profile: documented vectors, rejection reasons, the reference sketch, round trips."""
+"""sensorback DIY profile: documented vectors, rejections, the reference sketch, round trips."""
 
 from __future__ import annotations
 
@@ -42,17 +42,30 @@ def test_documented_vectors_decode(vec):
                 np.testing.assert_allclose(getattr(batch, field), v[key], atol=1e-6)
 
 
-def test_vectors_in_the_spec_are_the_tested_ones(vec):
+def test_vectors_and_sizes_in_the_spec_are_the_tested_ones(vec):
     spec = (NOTES / "diy.md").read_text(encoding="utf-8")
     for v in vec:
         assert v["hex"] in spec
+    for label, with_mag in (("acc + gyro", False), ("acc + gyro + mag", True)):
+        sizes = []
+        for n in (1, 4, 8, 16):
+            counts = np.zeros((n, 3), dtype=int)
+            mag = (counts, 0.15) if with_mag else None
+            sizes.append(len(diy.build_packet(0, 0, 10_000, counts, 1.0, (counts, 1.0), mag)))
+        assert f"| {label} | {' | '.join(map(str, sizes))} |" in spec
 
 
 def test_encoder_reproduces_vector_a(vec):
     v = vec[0]
     counts = np.asarray(v["sketch_input"]["samples"]).reshape(2, 6)
-    packet = diy.build_packet(1, 1_000_000, 10_000, counts[:, :3], 9.80665 / 4096,
-                              gyro=(counts[:, 3:], np.pi / 180 / 32.8))  # fmt: skip
+    packet = diy.build_packet(
+        1,
+        1_000_000,
+        10_000,
+        counts[:, :3],
+        9.80665 / 4096,
+        gyro=(counts[:, 3:], np.pi / 180 / 32.8),
+    )
     assert packet.hex() == v["hex"]
 
 
@@ -86,6 +99,18 @@ def test_malformed_packets(vec, mutate, reason):
     assert (dec.n_packets, dec.n_rejected, dec.n_bytes_discarded) == (0, 1, len(bad))
 
 
+def test_every_single_bit_error_is_rejected(vec):
+    for v in vec:
+        payload = bytes.fromhex(v["hex"])
+        dec = DiyDecoder()
+        for bit in range(8 * len(payload)):
+            corrupted = bytearray(payload)
+            corrupted[bit // 8] ^= 1 << (bit % 8)
+            with pytest.raises(DecodeError):
+                dec.feed(bytes(corrupted), 0.0)
+        assert dec.n_rejected == 8 * len(payload) and dec.n_packets == 0
+
+
 @pytest.mark.parametrize("field", ["n", "period", "scale"])
 def test_invalid_header_values_with_a_valid_crc(field):
     acc = np.array([[1, 2, 3]])
@@ -115,9 +140,13 @@ def test_commands():
 def test_round_trip(imu, feed, cat, fs_hz, with_mag):
     t, acc, gyro, mag = imu(fs_hz, 3.0, seed=21, t0_s=17.0)
     per_packet = int(fs_hz // 25)
-    notes = diy.encode_notifications(t, acc, gyro, mag=mag if with_mag else None,
-                                     samples_per_packet=per_packet, first_seq=65530)  # fmt: skip
-    assert len(notes[0].payload) == (23 if with_mag else 19) + 6 * (3 if with_mag else 2) * per_packet + 2
+    notes = diy.encode_notifications(
+        t, acc, gyro, mag=mag if with_mag else None, samples_per_packet=per_packet, first_seq=65530
+    )
+    assert (
+        len(notes[0].payload)
+        == (23 if with_mag else 19) + 6 * (3 if with_mag else 2) * per_packet + 2
+    )
     dec = DIY.make_decoder(fs_hz)
     batches = feed(dec, notes)
     acc_lsb, gyro_lsb = 16 / 32768 * 9.80665, 2000 / 32768 * np.pi / 180
@@ -147,7 +176,9 @@ def test_sketch_uses_the_profile_uuids():
 def test_sketch_packet_code_builds_vector_a(vec, tmp_path):
     """Compile the sketch's packet code and constants on the PC and compare with vector A."""
     source = _sketch_source()
-    packet_code = re.search(r"// ---- sensorback DIY packet v1.*?// ---- end of packet code ----", source, re.S)
+    packet_code = re.search(
+        r"// ---- sensorback DIY packet v1.*?// ---- end of packet code ----", source, re.DOTALL
+    )
     constants = re.findall(r"static const float (?:ACC|GYRO)_LSB = .*?;", source)
     assert packet_code and len(constants) == 2
     inputs = vec[0]["sketch_input"]
@@ -158,7 +189,8 @@ def test_sketch_packet_code_builds_vector_a(vec, tmp_path):
 int main() {{
   const int16_t samples[] = {{{", ".join(str(s) for s in inputs["samples"])}}};
   uint8_t out[64];
-  size_t n = buildDiyPacket(out, {inputs["seq"]}, {inputs["t0_us"]}UL, {inputs["period_us"]}, {inputs["n"]},
+  size_t n = buildDiyPacket(out, {inputs["seq"]}, {inputs["t0_us"]}UL, {inputs["period_us"]},
+                            {inputs["n"]},
                             ACC_LSB, GYRO_LSB, samples);
   for (size_t i = 0; i < n; ++i) std::printf("%02x", out[i]);
   return 0;
@@ -166,7 +198,22 @@ int main() {{
 """
     (tmp_path / "packet.cpp").write_text(main)
     exe = tmp_path / "packet"
-    subprocess.run(["g++", "-std=c++11", "-Wall", "-Wextra", "-Werror", "-o", str(exe), str(tmp_path / "packet.cpp")],
-                   check=True, capture_output=True, timeout=60)  # fmt: skip
-    output = subprocess.run([str(exe)], check=True, capture_output=True, text=True, timeout=10).stdout
+    subprocess.run(
+        [
+            "g++",
+            "-std=c++11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-o",
+            str(exe),
+            str(tmp_path / "packet.cpp"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    output = subprocess.run(
+        [str(exe)], check=True, capture_output=True, text=True, timeout=10
+    ).stdout
     assert output == vec[0]["hex"]

@@ -17,27 +17,39 @@ def vec(vectors):
     return vectors("metamotion")
 
 
+def _zeros_from(module: int, n: int) -> bytes:
+    """A BMI160 board's notification of `n` zero samples from `module`."""
+    registers = {
+        (ACCELEROMETER, 1): 0x04,
+        (ACCELEROMETER, 3): 0x1C,
+        (GYRO, 1): 0x05,
+        (GYRO, 3): 0x07,
+    }
+    return bytes([module, registers[module, n]]) + bytes(6 * n)
+
+
 def test_golden_notifications(vec):
     for v in vec["vectors"]:
-        payload = bytes.fromhex(v["hex"])
-        dec = MetaMotionDecoder(v["chip"], acc_range_g=v.get("acc_range_g", 8),
-                                gyro_range_dps=v.get("gyro_range_dps", 2000))  # fmt: skip
-        if "acc_g" in v:
-            # pair against a zero gyro so the batch comes out
-            dec.feed(bytes([GYRO, 0x05]) + bytes(6) if len(v["acc_g"]) == 1 else bytes([GYRO, 0x07]) + bytes(18), 0.0)
-            [batch] = dec.feed(payload, 1.0)
-            np.testing.assert_allclose(batch.acc / G_MPS2, v["acc_g"], atol=6e-4)
-        else:
-            dec.feed(bytes([ACCELEROMETER, 0x04]) + bytes(6) if len(v["gyro_dps"]) == 1
-                     else bytes([ACCELEROMETER, 0x1C]) + bytes(18), 0.0)  # fmt: skip
-            [batch] = dec.feed(payload, 1.0)
-            np.testing.assert_allclose(batch.gyro / RAD_PER_DEG, v["gyro_dps"], atol=6e-4)
+        dec = MetaMotionDecoder(
+            v["chip"],
+            acc_range_g=v.get("acc_range_g", 8),
+            gyro_range_dps=v.get("gyro_range_dps", 2000),
+        )
+        is_acc = "acc_g" in v
+        expected = v["acc_g"] if is_acc else v["gyro_dps"]
+        # the decoder pairs the two sensors, so give it zeros from the other one first
+        assert dec.feed(_zeros_from(GYRO if is_acc else ACCELEROMETER, len(expected)), 0.0) == []
+        [batch] = dec.feed(bytes.fromhex(v["hex"]), 1.0)
+        decoded = batch.acc / G_MPS2 if is_acc else batch.gyro / RAD_PER_DEG
+        np.testing.assert_allclose(decoded, expected, atol=6e-4)
         assert batch.time_s is None and batch.host_time_s == 1.0
 
 
 def test_accelerometer_only_decoder(vec):
     v = vec["vectors"][1]
-    [batch] = MetaMotionDecoder("bmi160", acc_range_g=8, gyro=False).feed(bytes.fromhex(v["hex"]), 0.0)
+    [batch] = MetaMotionDecoder("bmi160", acc_range_g=8, gyro=False).feed(
+        bytes.fromhex(v["hex"]), 0.0
+    )
     assert batch.gyro is None
     np.testing.assert_allclose(batch.acc / G_MPS2, v["acc_g"], atol=6e-4)
 
@@ -57,7 +69,14 @@ def test_config_commands_match_sdk_tests(vec):
 def test_start_and_stop_sequences():
     start = METAMOTION_BMI160.start_commands(100.0)
     assert [s.hex() for s in start] == [
-        "03032808", "13032800", "030401", "130501", "03020100", "13020100", "130101", "030101",
+        "03032808",
+        "13032800",
+        "030401",
+        "130501",
+        "03020100",
+        "13020100",
+        "130101",
+        "030101",
     ]
     packed = METAMOTION.start_commands(200.0)
     assert bytes.fromhex("030501") in packed and bytes.fromhex("130501") in packed
@@ -98,7 +117,9 @@ def test_module_info_switches_the_chip():
 def test_pairing_waits_for_the_slower_stream_and_caps_its_queue():
     dec = MetaMotionDecoder("bmi270", max_pending=5)
     for k in range(8):
-        assert dec.feed(bytes([ACCELEROMETER, 0x04]) + np.int16([k, 0, 0]).tobytes(), float(k)) == []
+        assert (
+            dec.feed(bytes([ACCELEROMETER, 0x04]) + np.int16([k, 0, 0]).tobytes(), float(k)) == []
+        )
     assert dec.n_unpaired == 3  # the three oldest were dropped
     [batch] = dec.feed(bytes([GYRO, 0x04]) + bytes(6), 9.0)
     assert batch.acc[0, 0] == pytest.approx(3 * metamotion.acc_lsb_mps2(8))
@@ -114,8 +135,12 @@ def test_round_trip(imu, feed, cat, chip, fs_hz):
     assert len(notes) == 2 * sent // (3 if packed else 1)
     dec = (METAMOTION if chip == "bmi270" else METAMOTION_BMI160).make_decoder(fs_hz)
     batches = feed(dec, notes)
-    np.testing.assert_allclose(cat(batches, "acc"), acc[:sent], atol=metamotion.acc_lsb_mps2(8) / 2 + 1e-12)
-    np.testing.assert_allclose(cat(batches, "gyro"), gyro[:sent], atol=metamotion.gyro_lsb_radps(2000) / 2 + 1e-12)
+    np.testing.assert_allclose(
+        cat(batches, "acc"), acc[:sent], atol=metamotion.acc_lsb_mps2(8) / 2 + 1e-12
+    )
+    np.testing.assert_allclose(
+        cat(batches, "gyro"), gyro[:sent], atol=metamotion.gyro_lsb_radps(2000) / 2 + 1e-12
+    )
     assert dec.n_unpaired == 0 and dec.n_rejected == 0
     tb = METAMOTION.time_base(batches, fs_hz)
     assert tb.gaps == ()

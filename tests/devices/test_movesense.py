@@ -22,7 +22,9 @@ def test_vector_decodes_to_documented_values(vec):
     [batch] = dec.feed(bytes.fromhex(vec["hex"]), 2.5)
     np.testing.assert_allclose(batch.acc, vec["acc_mps2"], rtol=1e-6)
     np.testing.assert_allclose(batch.gyro / RAD_PER_DEG, vec["gyro_dps"], rtol=1e-6)
-    np.testing.assert_allclose(batch.time_s, vec["timestamp_ms"] / 1000 + np.arange(2) / vec["fs_hz"])
+    np.testing.assert_allclose(
+        batch.time_s, vec["timestamp_ms"] / 1000 + np.arange(2) / vec["fs_hz"]
+    )
     assert batch.mag is None and batch.host_time_s == 2.5
     assert (dec.n_packets, dec.n_rejected) == (1, 0)
 

@@ -105,7 +105,11 @@ def test_malformed_acc_frames(vec, mutate, reason):
 
 @pytest.mark.parametrize(
     ("cut", "reason"),
-    [(14, "truncated reference sample"), (17, "truncated delta block"), (19, "truncated delta block")],
+    [
+        (14, "truncated reference sample"),
+        (17, "truncated delta block"),
+        (19, "truncated delta block"),
+    ],
 )
 def test_truncated_compressed_frames(vec, cut, reason):
     payload = bytes.fromhex(vec["ACC compressed type 1 (Verity style)"]["hex"])
@@ -140,9 +144,15 @@ def test_delta_codec_round_trip(width):
 
 
 def test_control_point_commands_match_reference():
-    assert polar.start_command(polar.ACC, 200, 8) == bytes.fromhex("02 02 00 01 C8 00 01 01 10 00 02 01 08 00")
-    assert polar.start_command(polar.ACC, 52, 8) == bytes.fromhex("02 02 00 01 34 00 01 01 10 00 02 01 08 00")
-    assert polar.start_command(polar.GYRO, 52, 2000) == bytes.fromhex("02 05 00 01 34 00 01 01 10 00 02 01 D0 07")
+    assert polar.start_command(polar.ACC, 200, 8) == bytes.fromhex(
+        "02 02 00 01 C8 00 01 01 10 00 02 01 08 00"
+    )
+    assert polar.start_command(polar.ACC, 52, 8) == bytes.fromhex(
+        "02 02 00 01 34 00 01 01 10 00 02 01 08 00"
+    )
+    assert polar.start_command(polar.GYRO, 52, 2000) == bytes.fromhex(
+        "02 05 00 01 34 00 01 01 10 00 02 01 D0 07"
+    )
     assert polar.stop_command(polar.GYRO) == bytes([3, 5])
     assert polar.settings_command(polar.ACC) == bytes([1, 2])
     assert POLAR_VERITY.start_commands(52.0) == (
@@ -166,7 +176,9 @@ def test_start_response_sets_the_factor():
 
 def test_settings_response_with_lists():
     # F0, GET_SETTINGS, ACC, ok, no more | rates 52 & 26 | resolution 16 | ranges 2, 4, 8
-    payload = bytes.fromhex("F0 01 02 00 00  00 02 34 00 1A 00  01 01 10 00  02 03 02 00 04 00 08 00")
+    payload = bytes.fromhex(
+        "F0 01 02 00 00  00 02 34 00 1A 00  01 01 10 00  02 03 02 00 04 00 08 00"
+    )
     parsed = polar.parse_control_response(payload)
     assert parsed.settings == {0: (52, 26), 1: (16,), 2: (2, 4, 8)}
     assert parsed.factor is None
@@ -225,9 +237,16 @@ def test_verity_round_trip_pairs_acc_and_gyro(imu, feed, cat):
 def test_verity_pairing_drops_samples_without_partner(imu, cat):
     fs_hz = 52.0
     t, acc, gyro, _ = imu(fs_hz, 2.0, seed=13, t0_s=10.0)
-    acc_notes = [n for n in polar.encode_notifications(t, acc, gyro, samples_per_frame=26) if n.payload[0] == polar.ACC]
-    gyro_notes = [n for n in polar.encode_notifications(t[26:], acc[26:], gyro[26:], samples_per_frame=26)
-                  if n.payload[0] == polar.GYRO]  # gyro started one frame later
+    acc_notes = [
+        n
+        for n in polar.encode_notifications(t, acc, gyro, samples_per_frame=26)
+        if n.payload[0] == polar.ACC
+    ]
+    gyro_notes = [
+        n
+        for n in polar.encode_notifications(t[26:], acc[26:], gyro[26:], samples_per_frame=26)
+        if n.payload[0] == polar.GYRO
+    ]  # gyro started one frame later
     dec = PolarDecoder(fs_hz, gyro=True)
     dec.factors[polar.GYRO] = polar.VIRTUAL_GYRO_FACTOR
     batches = []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import sensorback.devices as devices
+from sensorback import devices
 from sensorback.devices import PROFILES, match_profile
 from sensorback.devices.base import Decoder
 
@@ -19,12 +19,21 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 @pytest.mark.parametrize("profile", PROFILES.values(), ids=list(PROFILES))
 def test_profile_is_complete(profile):
-    for uuid in (profile.service_uuid, profile.notify_uuid, profile.write_uuid, profile.indicate_uuid):
+    for uuid in (
+        profile.service_uuid,
+        profile.notify_uuid,
+        profile.write_uuid,
+        profile.indicate_uuid,
+    ):
         assert uuid is None or UUID.match(uuid), uuid
     assert profile.default_rate_hz in profile.rates_hz
     for fs in profile.rates_hz:
         assert isinstance(profile.make_decoder(fs), Decoder)
-        for commands in (profile.start_commands(fs), profile.stop_commands(fs), profile.rate_commands(fs)):
+        for commands in (
+            profile.start_commands(fs),
+            profile.stop_commands(fs),
+            profile.rate_commands(fs),
+        ):
             assert isinstance(commands, tuple) and all(isinstance(c, bytes) and c for c in commands)
     assert profile.has_sequence == (profile.seq_modulus is not None)
     if profile.time_wrap_s is not None:
@@ -68,7 +77,14 @@ def test_no_match():
 def test_public_surface():
     for name in devices.__all__:
         assert hasattr(devices, name), name
-    for module in (devices.witmotion, devices.movesense, devices.polar, devices.thingy, devices.metamotion, devices.diy):
+    for module in (
+        devices.witmotion,
+        devices.movesense,
+        devices.polar,
+        devices.thingy,
+        devices.metamotion,
+        devices.diy,
+    ):
         assert callable(module.encode_notifications)
 
 

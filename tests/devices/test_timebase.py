@@ -21,7 +21,7 @@ def _arrivals(last_sample_host_s: np.ndarray, rng, delays: int = 0) -> np.ndarra
 
 
 def _host_batches(n_samples, per_batch, fs_true, rng, *, lost=(), delays=0, t0=5000.0):
-    """Host-timed batches of `per_batch` samples taken at `fs_true`; batch indices in `lost` vanish."""
+    """Host-timed batches of `per_batch` samples taken at `fs_true`; batches in `lost` vanish."""
     t = t0 + np.arange(n_samples) / fs_true
     groups = t.reshape(-1, per_batch)
     arrival = _arrivals(groups[:, -1], rng, delays)
@@ -49,7 +49,9 @@ def test_host_timed_jitter_drift_and_loss():
     error = placed - truth
     assert np.std(error) < 0.5e-3  # jitter of ~8 ms removed to well under a millisecond
     assert np.all(np.diff(tb.time_s) > 0)
-    np.testing.assert_array_equal(tb.sample_index[6000:6002] - tb.sample_index[5999], [1 + gap.n_lost, 2 + gap.n_lost])
+    np.testing.assert_array_equal(
+        tb.sample_index[6000:6002] - tb.sample_index[5999], [1 + gap.n_lost, 2 + gap.n_lost]
+    )
 
 
 def test_host_bursts_are_not_losses():
@@ -86,8 +88,12 @@ def test_device_time_with_wrap_loss_and_drift():
     host_last = 2000.0 + (np.array([n.time_s for n in notes]) - t_dev[0]) / (1 + 80e-6)
     arrival = _arrivals(host_last, rng, delays=10)
     decoder = DIY.make_decoder(fs)
-    batches = [b for k, (n, a) in enumerate(zip(notes, arrival)) if not 300 <= k < 305
-               for b in decoder.feed(n.payload, a)]  # fmt: skip
+    batches = [
+        b
+        for k, (n, a) in enumerate(zip(notes, arrival))
+        if not 300 <= k < 305
+        for b in decoder.feed(n.payload, a)
+    ]
     assert min(b.time_s[0] for b in batches) < 100 < max(b.time_s[0] for b in batches)  # wrapped
     tb = DIY.time_base(batches, fs)
     assert tb.source == "device_time"
@@ -110,8 +116,10 @@ def test_sequence_counter_alone_with_wrap_and_loss():
     arrival = _arrivals(host_last, rng)
     keep = np.ones(n_packets, dtype=bool)
     keep[1000:1003] = False
-    batches = [SampleBatch(np.zeros((per, 3)), host_time_s=float(arrival[k]), seq=(65000 + k) % 65536)
-               for k in np.flatnonzero(keep)]  # fmt: skip
+    batches = [
+        SampleBatch(np.zeros((per, 3)), host_time_s=float(arrival[k]), seq=(65000 + k) % 65536)
+        for k in np.flatnonzero(keep)
+    ]
     tb = build_time_base(batches, fs, seq_modulus=65536)
     assert tb.source == "sequence"
     [gap] = tb.gaps
@@ -124,7 +132,10 @@ def test_sequence_gap_longer_than_the_modulus_uses_the_host_clock():
     fs = 50.0
     index = [0, 1, 2, 268, 269]  # 265 packets of 1 sample lost: more than the 8-bit counter holds
     seqs = [(250 + i) % 256 for i in index]
-    batches = [SampleBatch(np.zeros((1, 3)), host_time_s=10.0 + i / fs + 0.003, seq=s) for s, i in zip(seqs, index)]
+    batches = [
+        SampleBatch(np.zeros((1, 3)), host_time_s=10.0 + i / fs + 0.003, seq=s)
+        for s, i in zip(seqs, index)
+    ]
     tb = build_time_base(batches, fs, seq_modulus=256)
     assert tb.gaps[0].n_lost == 265
     np.testing.assert_array_equal(tb.sample_index, index)
@@ -135,8 +146,13 @@ def test_device_clock_reset_is_re_anchored_on_the_host():
     batches = []
     for k in range(200):
         device = 600.0 + k * 0.04 if k < 100 else 0.5 + (k - 100) * 0.04  # reboot: clock restarts
-        batches.append(SampleBatch(np.zeros((4, 3)), host_time_s=1000.0 + k * 0.04 + 0.035,
-                                   time_s=device + np.arange(4) / fs))  # fmt: skip
+        batches.append(
+            SampleBatch(
+                np.zeros((4, 3)),
+                host_time_s=1000.0 + k * 0.04 + 0.035,
+                time_s=device + np.arange(4) / fs,
+            )
+        )
     tb = build_time_base(batches, fs)
     assert np.all(np.diff(tb.time_s) > 0)
     assert tb.time_s[-1] == pytest.approx(199 * 0.04 + 0.03, abs=0.02)

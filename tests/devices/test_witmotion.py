@@ -20,13 +20,17 @@ def vec(vectors):
 
 def _decode_acc_g(decoder, chunks):
     batches = [b for i, c in enumerate(chunks) for b in decoder.feed(c, float(i))]
-    return np.concatenate([b.acc for b in batches]) / G_MPS2 if batches else np.empty((0, 3)), batches
+    return np.concatenate([b.acc for b in batches]) / G_MPS2 if batches else np.empty(
+        (0, 3)
+    ), batches
 
 
 def test_real_frames_decode_to_documented_values(vec):
     for frame in vec["frames"]:
         [batch] = WitMotionDecoder().feed(bytes.fromhex(frame["hex"]), 5.0)
-        assert batch.n == 1 and batch.host_time_s == 5.0 and batch.time_s is None and batch.seq is None
+        assert (
+            batch.n == 1 and batch.host_time_s == 5.0 and batch.time_s is None and batch.seq is None
+        )
         np.testing.assert_allclose(batch.acc[0] / G_MPS2, frame["acc_g"], atol=6e-5)
         np.testing.assert_allclose(batch.gyro[0] / RAD_PER_DEG, frame["gyro_dps"], atol=1e-9)
         np.testing.assert_allclose(batch.angle_deg[0], frame["angle_deg"], atol=6e-4)
@@ -63,7 +67,7 @@ def test_stream_split_anywhere_gives_the_same_samples(vec, piece):
     np.testing.assert_array_equal(acc, whole)
     # a batch is stamped with the arrival of the chunk that completed its frames
     completed_by = [((k + 1) * FRAME - 1) // piece for k in range(12)]
-    assert [b.host_time_s for b in batches] == sorted(set(float(c) for c in completed_by))
+    assert [b.host_time_s for b in batches] == sorted({float(c) for c in completed_by})
 
 
 def test_garbage_is_skipped_counted_and_resynced(vec):
@@ -137,8 +141,12 @@ def test_uuids_use_the_witmotion_base():
 @pytest.mark.parametrize("per_note", [1, 2, 4])
 def test_round_trip(imu, feed, cat, fs_hz, per_note):
     t, acc, gyro, _ = imu(fs_hz, 3.0, seed=int(fs_hz) + per_note)
-    angles = np.column_stack([np.linspace(-170, 170, t.size), np.zeros(t.size), np.full(t.size, 70.25)])
-    notes = witmotion.encode_notifications(t, acc, gyro, angle_deg=angles, frames_per_notification=per_note)
+    angles = np.column_stack(
+        [np.linspace(-170, 170, t.size), np.zeros(t.size), np.full(t.size, 70.25)]
+    )
+    notes = witmotion.encode_notifications(
+        t, acc, gyro, angle_deg=angles, frames_per_notification=per_note
+    )
     assert all(len(n.payload) == FRAME * per_note for n in notes[:-1])
     rng = np.random.default_rng(0)
 
@@ -149,8 +157,12 @@ def test_round_trip(imu, feed, cat, fs_hz, per_note):
     dec = witmotion.WitMotionDecoder()
     batches = feed(dec, notes, split)
     np.testing.assert_allclose(cat(batches, "acc"), acc, atol=witmotion.ACC_LSB_MPS2 / 2 + 1e-12)
-    np.testing.assert_allclose(cat(batches, "gyro"), gyro, atol=witmotion.GYRO_LSB_RADPS / 2 + 1e-12)
-    np.testing.assert_allclose(cat(batches, "angle_deg"), angles, atol=witmotion.ANGLE_LSB_DEG / 2 + 1e-12)
+    np.testing.assert_allclose(
+        cat(batches, "gyro"), gyro, atol=witmotion.GYRO_LSB_RADPS / 2 + 1e-12
+    )
+    np.testing.assert_allclose(
+        cat(batches, "angle_deg"), angles, atol=witmotion.ANGLE_LSB_DEG / 2 + 1e-12
+    )
     assert dec.n_packets == t.size and dec.n_rejected == 0
     # host arrival times alone rebuild the sample clock
     tb = WITMOTION.time_base(batches, fs_hz)
