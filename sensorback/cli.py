@@ -48,7 +48,10 @@ def _read(args: argparse.Namespace):  # noqa: ANN202
                 "fs_hz": args.fs, "quiet": True}
     elif args.fs:
         opts["fs_hz"] = args.fs
-    rec = read(args.file, format=fmt, **opts)
+    with warnings.catch_warnings():
+        # every reader keeps its warnings in info.notes; print them once, as plain lines
+        warnings.simplefilter("ignore", UserWarning)
+        rec = read(args.file, format=fmt, **opts)
     for note in rec.info.notes:
         print(f"warning: {note}", file=sys.stderr)
     return rec
