@@ -42,6 +42,10 @@ class StillnessSettings:
     """Upper limit for the per-axis gyro standard deviation in a still window."""
     acc_std_m_s2: float = 0.15
     """Upper limit for the per-axis accelerometer standard deviation in a still window."""
+    calm_gyro_std_rad_s: float = 0.1
+    """Looser limit for postures held with sway or tremor (quiet standing, exercise holds)."""
+    calm_acc_std_m_s2: float = 0.35
+    min_calm_s: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -55,13 +59,32 @@ class CalibrationSettings:
     standing_min_s: float = 2.0
     standing_max_tilt_deg: float = 35.0
     """Largest angle between the standing up-vector and the plane of the back."""
-    lying_max_pitch_deg: float = 25.0
-    """Postures used to refine the mount: flat-ish (prone, supine, plank, bridge start)."""
+    upright_match_deg: float = 8.0
+    """Later upright postures within this angle of the first standing one join it."""
+    lying_max_pitch_deg: float = 15.0
+    """Postures used to refine the mount: still prone or supine (nominal pitch 0, roll 0),
+    within this pitch with the first estimate (standing only) ..."""
+    lying_refit_max_pitch_deg: float = 8.0
+    """... and within this pitch with the refined one."""
     lying_max_roll_deg: float = 35.0
-    lying_min_total_s: float = 3.0
-    """Lying refinement needs at least this much calm prone or supine time."""
-    lying_run_cap_s: float = 20.0
-    """Each calm lying run counts for at most this long in the refinement."""
+    lying_min_s: float = 5.0
+    """A lying posture counts when it holds still at least this long ..."""
+    lying_min_still_fraction: float = 0.8
+    """... and is still for this fraction of its calm run (exercise holds are not)."""
+    hold_max_pitch_deg: float = 40.0
+    """Other calm postures with the trunk this close to horizontal inform the roll only."""
+    hold_max_roll_deg: float = 30.0
+    hold_min_s: float = 3.0
+    upright_sagittal_sd_deg: float = 3.5
+    """How much the pelvis' sagittal tilt in standing varies between people (prior spread)."""
+    upright_roll_sd_deg: float = 1.0
+    lying_pitch_sd_deg: float = 1.7
+    """How much pitch varies between lying postures (prior spread around 0)."""
+    lying_roll_sd_deg: float = 2.0
+    hold_roll_sd_deg: float = 3.0
+    """Spread of the roll of level exercise holds around 0 (hips kept level)."""
+    flat_prior_sd_deg: float = 4.0
+    """Prior spread of the sensor's tilt off flat on the back."""
     max_refinement_deg: float = 20.0
 
 
@@ -73,6 +96,10 @@ class OrientationSettings:
     """Time scale (Gaussian sigma) over which the accelerometer corrects the gyroscope."""
     accel_tolerance_m_s2: float = 1.0
     """Acceleration norms this far from g get little weight (acceleration rejection)."""
+    accel_rms_window_s: float = 1.0
+    """Window of the RMS deviation from g that sets the weight (a stride, a rep)."""
+    accel_long_sigma_s: float = 3.0
+    """Where the accelerometer is busy, gravity is averaged over this longer time scale."""
     bias_from_still: bool = True
     """Re-estimate the gyro bias in every still period."""
 

@@ -8,10 +8,9 @@ import numpy as np
 
 from ..settings import AnalysisSettings
 from .calibration import Mount, calibrate_mount, find_standing
-from .filters import smooth
 from .integrity import contiguous_runs
 from .orientation import compute_angles, compute_up, estimate_gyro_bias
-from .stillness import find_still
+from .stillness import find_calm, find_still
 
 
 @dataclass
@@ -79,18 +78,21 @@ def compute_trunk_angles(
 
     standing = None
     if mount is None:
-        standing = find_standing(time_s, acc, still, settings.calibration)
-        # Evidence for the tilt about the spine: still lying postures (rests) are the most
-        # trustworthy; calm moments (holds, slow reps) count only when there is no still one.
-        rate = smooth(np.linalg.norm(w, axis=1), max(1, int(0.5 * fs)), passes=1)
-        calm = (rate < 0.2).astype(float)
-        still_mask = np.zeros(len(time_s))
-        for a, b in still:
-            still_mask[a:b] = 1.0
-        mount = calibrate_mount(up, standing, still_mask, fs, settings.calibration)
-        if mount.method != "standing+lying":
-            mount = calibrate_mount(up, standing, calm, fs, settings.calibration)
+        calm = find_calm(acc, gyro, fs, settings.stillness)
+        standing = find_standing(time_s, up, calm, settings.calibration)
+        mount = calibrate_mount(
+            up, standing, _mask(len(time_s), still), _mask(len(time_s), calm), fs, settings.calibration
+        )
         mount.details["standing_start_s"] = round(float(time_s[standing[0]] - time_s[0]), 3)
         mount.details["standing_end_s"] = round(float(time_s[standing[1] - 1] - time_s[0]), 3)
     pitch, roll = compute_angles(up, mount.sensor_to_body)
     return TrunkAngles(pitch, roll, up, bias, still, mount, standing)
+
+
+def _mask(n: int, run_list: np.ndarray) -> np.ndarray:
+    """Boolean mask of length ``n`` that is True inside the given index runs."""
+    d = np.zeros(n + 1, dtype=np.int32)
+    r = np.asarray(run_list, dtype=int).reshape(-1, 2)
+    np.add.at(d, r[:, 0], 1)
+    np.add.at(d, r[:, 1], -1)
+    return np.cumsum(d[:-1]) > 0

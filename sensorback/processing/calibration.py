@@ -1,9 +1,18 @@
 """How the sensor sits on the body: the rotation from sensor axes to body axes.
 
-Body axes: x cranial, y left, z posterior.  The session's first still standing period gives
-the cranial axis (gravity points along it); the posterior axis starts as the sensor's outward
-axis and is refined from later prone and supine postures (where gravity lies along it), which
-removes the unknown tilt of the sensor about the spine.
+Body axes: x cranial, y left, z posterior.  The mount is fitted to the postures the session
+contains, each with what is known about it:
+
+* standing (the session starts with it): pitch ≈ 90, roll ≈ 0 — it fixes the sensor's rotation
+  in the plane of the back; its sagittal tilt varies between people by a few degrees;
+* still prone or supine lying: pitch ≈ 0, roll ≈ 0 — fixes the sensor's tilt off flat;
+* other calm postures with the trunk near horizontal (planks, bridges, supermen): roll ≈ 0;
+* the sensor lies roughly flat on the back (its outward axis is the body's posterior one).
+
+Each is one observation of the up-vector with a prior spread per angle (settings); the mount
+is the weighted least-squares rotation (a small Gauss–Newton problem, robust to outlying
+postures), so a session with many lying rests trusts them, and one with none falls back to
+standing plus the flat-sensor prior.
 """
 
 from __future__ import annotations
@@ -99,32 +108,48 @@ def _frame(x: np.ndarray, z_hint: np.ndarray) -> np.ndarray:
     return np.vstack((x, y, z))
 
 
+def _tilt_from_back_plane(up: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Angle (deg) between up-vectors and the plane of the back (perpendicular to ``out``)."""
+    return np.degrees(np.arcsin(np.clip(np.abs(up @ out), 0.0, 1.0)))
+
+
+def _run_means(up_s: np.ndarray, run_list: np.ndarray) -> np.ndarray:
+    """Unit mean up-vector of each run, shape (k, 3)."""
+    if len(run_list) == 0:
+        return np.empty((0, 3))
+    csum = np.vstack((np.zeros(3), np.cumsum(up_s, axis=0)))
+    m = csum[run_list[:, 1]] - csum[run_list[:, 0]]
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
 def find_standing(
     time_s: np.ndarray,
-    acc: np.ndarray,
-    still_runs: np.ndarray,
+    up_s: np.ndarray,
+    calm_runs: np.ndarray,
     settings: CalibrationSettings = CalibrationSettings(),
 ) -> tuple[int, int]:
-    """The first still run, early in the session, in which the back is upright.
+    """The standing calibration period: an early calm run in which the back is upright.
 
-    Upright means gravity lies close to the plane of the back (perpendicular to the sensor's
-    outward axis).  Raises :class:`CalibrationError` with advice when there is none.
+    Candidates are the calm runs (swaying allowed) of at least ``standing_min_s`` that start
+    within ``standing_search_s`` and whose up-vector lies within ``standing_max_tilt_deg`` of
+    the plane of the back.  The first candidate that is nearly as upright as the most upright
+    one wins, so the still bottom of a slow bend before the real standing is not taken.
+    Raises :class:`CalibrationError` with advice when there is none.
     """
     out = parse_axis(settings.outward_axis)
     t0 = time_s[0] if time_s.size else 0.0
-    seen = []
-    for a, b in still_runs:
-        if time_s[a] - t0 > settings.standing_search_s:
-            break
-        if time_s[b - 1] - time_s[a] < settings.standing_min_s:
-            continue
-        u = acc[a:b].mean(axis=0)
-        u = u / np.linalg.norm(u)
-        tilt = float(np.degrees(np.arcsin(np.clip(abs(u @ out), 0, 1))))
-        if tilt <= settings.standing_max_tilt_deg:
-            return int(a), int(b)
-        seen.append(f"{time_s[a] - t0:.1f}–{time_s[b - 1] - t0:.1f} s ({tilt:.0f}° from upright)")
-    what = "still periods found but none upright: " + "; ".join(seen) if seen else "no still period found"
+    r = np.asarray(calm_runs, dtype=int).reshape(-1, 2)
+    if len(r):
+        r = r[(time_s[r[:, 0]] - t0 <= settings.standing_search_s)]
+        r = r[(time_s[r[:, 1] - 1] - time_s[r[:, 0]]) >= settings.standing_min_s]
+    tilt = _tilt_from_back_plane(_run_means(up_s, r), out)
+    ok = tilt <= settings.standing_max_tilt_deg
+    if ok.any():
+        best = tilt[ok].min()
+        k = int(np.flatnonzero(ok & (tilt <= best + 10.0))[0])
+        return int(r[k, 0]), int(r[k, 1])
+    seen = [f"{time_s[a] - t0:.1f}–{time_s[b - 1] - t0:.1f} s ({t:.0f}° from upright)" for (a, b), t in zip(r, tilt)]
+    what = "calm periods found but none upright: " + "; ".join(seen[:5]) if seen else "no calm period found"
     raise CalibrationError(
         f"cannot calibrate the sensor mount: {what} within the first {settings.standing_search_s:.0f} s. "
         f"Start each session by standing still for {settings.standing_min_s + 1:.0f} s, check that the "
@@ -133,70 +158,175 @@ def find_standing(
     )
 
 
+@dataclass(frozen=True)
+class PostureObservations:
+    """Postures that inform the mount: mean up-vectors with nominal angles and prior spreads.
+
+    ``sagittal`` is the angle ``atan2(up_x, up_z)`` of the up-vector in the body's sagittal
+    plane (0 prone, 90 standing, ±180 supine); ``roll`` is the elevation of the left axis.
+    A spread of ``inf`` means the angle is not used.
+    """
+
+    up_s: np.ndarray
+    sagittal_deg: np.ndarray
+    sagittal_sd_deg: np.ndarray
+    roll_deg: np.ndarray
+    roll_sd_deg: np.ndarray
+    kind: tuple[str, ...]
+
+
+def _rotvec_matrix(v: np.ndarray) -> np.ndarray:
+    """Rotation matrix of a rotation vector (rad), Rodrigues' formula."""
+    th = float(np.linalg.norm(v))
+    if th < 1e-12:
+        return np.eye(3)
+    k = v / th
+    K = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + np.sin(th) * K + (1 - np.cos(th)) * K @ K
+
+
+def _observed(R: np.ndarray, up_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    b = up_s @ R.T
+    return np.degrees(np.arctan2(b[:, 0], b[:, 2])), np.degrees(np.arcsin(np.clip(b[:, 1], -1, 1)))
+
+
+def _residuals(R: np.ndarray, obs: PostureObservations) -> np.ndarray:
+    sag, roll = _observed(R, obs.up_s)
+    d_sag = (sag - obs.sagittal_deg + 180.0) % 360.0 - 180.0
+    return np.concatenate((d_sag / obs.sagittal_sd_deg, (roll - obs.roll_deg) / obs.roll_sd_deg))
+
+
+def fit_mount(R0: np.ndarray, obs: PostureObservations, iterations: int = 6, huber: float = 2.5) -> np.ndarray:
+    """Rotation (sensor → body) that best explains the observed postures.
+
+    Gauss–Newton on a body-frame rotation correction ``R = Exp(δ) R0`` with Huber weights, so a
+    posture far from its nominal angles (a plank taken for lying) loses influence.
+    """
+    R = R0.copy()
+    eps = 1e-4
+    for _ in range(iterations):
+        r = _residuals(R, obs)
+        J = np.column_stack([(_residuals(_rotvec_matrix(eps * e) @ R, obs) - r) / eps for e in np.eye(3)])
+        w = np.where(np.abs(r) <= huber, 1.0, huber / np.maximum(np.abs(r), 1e-12))
+        sw = np.sqrt(w)
+        delta, *_ = np.linalg.lstsq(J * sw[:, None], -r * sw, rcond=None)
+        R = _rotvec_matrix(delta) @ R
+        if np.linalg.norm(delta) < 1e-7:
+            break
+    return R
+
+
+def collect_postures(
+    up_s: np.ndarray,
+    standing: tuple[int, int],
+    still_mask: np.ndarray,
+    calm_mask: np.ndarray,
+    fs: float,
+    R0: np.ndarray,
+    settings: CalibrationSettings = CalibrationSettings(),
+    lying_max_pitch_deg: float | None = None,
+) -> PostureObservations:
+    """One observation per held posture (a run of calm or still samples), classified with ``R0``."""
+    a, b = standing
+    x_stand = _run_means(up_s, np.array([[a, b]]))[0]
+    max_pitch = settings.lying_max_pitch_deg if lying_max_pitch_deg is None else lying_max_pitch_deg
+    groups = runs(still_mask | calm_mask)
+    n_still = np.concatenate(([0], np.cumsum(still_mask)))
+    ups, sag, sag_sd, roll, roll_sd, kinds = [], [], [], [], [], []
+    upright_sum = np.zeros(3)
+    inf = np.inf
+    for g0, g1 in groups:
+        dur = (g1 - g0) / fs
+        still_n = n_still[g1] - n_still[g0]
+        u_all = up_s[g0:g1].sum(axis=0)
+        u_all /= np.linalg.norm(u_all)
+        if np.degrees(np.arccos(np.clip(u_all @ x_stand, -1, 1))) <= settings.upright_match_deg:
+            upright_sum += u_all * min(dur, 20.0)
+            continue
+        if still_n >= settings.lying_min_s * fs and still_n >= settings.lying_min_still_fraction * (g1 - g0):
+            u = up_s[g0:g1][still_mask[g0:g1]].mean(axis=0)
+            u /= np.linalg.norm(u)
+            bb = R0 @ u
+            p, r = np.degrees(np.arcsin(np.clip(bb[:2], -1, 1)))
+            if abs(p) <= max_pitch and abs(r) <= settings.lying_max_roll_deg:
+                ups.append(u)
+                sag.append(0.0 if bb[2] > 0 else 180.0)
+                sag_sd.append(settings.lying_pitch_sd_deg)
+                roll.append(0.0)
+                roll_sd.append(settings.lying_roll_sd_deg)
+                kinds.append("prone" if bb[2] > 0 else "supine")
+                continue
+        if dur >= settings.hold_min_s:
+            bb = R0 @ u_all
+            p, r = np.degrees(np.arcsin(np.clip(bb[:2], -1, 1)))
+            if abs(p) <= settings.hold_max_pitch_deg and abs(r) <= settings.hold_max_roll_deg:
+                ups.append(u_all)
+                sag.append(0.0)
+                sag_sd.append(inf)
+                roll.append(0.0)
+                roll_sd.append(settings.hold_roll_sd_deg)
+                kinds.append("level hold")
+    if not upright_sum.any():
+        upright_sum = x_stand
+    ups.append(upright_sum / np.linalg.norm(upright_sum))
+    sag.append(90.0)
+    sag_sd.append(settings.upright_sagittal_sd_deg)
+    roll.append(0.0)
+    roll_sd.append(settings.upright_roll_sd_deg)
+    kinds.append("standing")
+    # The sensor lies roughly flat: its outward axis is close to the body's posterior axis.
+    ups.append(parse_axis(settings.outward_axis))
+    sag.append(0.0)
+    sag_sd.append(settings.flat_prior_sd_deg)
+    roll.append(0.0)
+    roll_sd.append(settings.flat_prior_sd_deg)
+    kinds.append("flat prior")
+    f = np.array
+    return PostureObservations(f(ups), f(sag), f(sag_sd), f(roll), f(roll_sd), tuple(kinds))
+
+
 def calibrate_mount(
     up_s: np.ndarray,
     standing: tuple[int, int],
-    lying_weight: np.ndarray,
+    still_mask: np.ndarray,
+    calm_mask: np.ndarray,
     fs: float,
     settings: CalibrationSettings = CalibrationSettings(),
 ) -> Mount:
-    """Sensor-to-body rotation from the standing period and from prone/supine postures.
+    """Sensor-to-body rotation fitted to the session's standing, lying and level postures.
 
     Parameters
     ----------
     up_s : ndarray, shape (n, 3)
         Unit vector pointing up (against gravity) in sensor coordinates, per sample.
     standing : (start, stop)
-        Index run of the standing calibration period.
-    lying_weight : ndarray, shape (n,)
-        Weight of each sample as evidence for the posterior axis (0 for samples that are moving
-        or excluded); prone or supine samples are selected here by their angles.
+        Index run of the standing calibration period (:func:`find_standing`).
+    still_mask, calm_mask : ndarray of bool, shape (n,)
+        Samples that are still (lying, quiet standing) and calm (any held posture).
+    fs : float
+        Sample rate, Hz.
     """
-    max_run_samples = settings.lying_run_cap_s * fs
-    min_total_samples = settings.lying_min_total_s * fs
     a, b = standing
-    x = up_s[a:b].mean(axis=0)
-    x = x / np.linalg.norm(x)
-    out = parse_axis(settings.outward_axis)
-    frame0 = _frame(x, out)
-    z0 = frame0[2]
-    details: dict = {"standing_start_s_index": int(a), "standing_samples": int(b - a)}
-
-    # Candidate lying samples: cranial axis near horizontal and gravity close to ±posterior.
-    ux = up_s @ x
-    p = up_s - ux[:, None] * x
-    pn = np.linalg.norm(p, axis=1)
-    ok = pn > 1e-6
-    p[ok] /= pn[ok, None]
-    cos_z = p @ z0
-    lying = (
-        (np.abs(ux) < np.sin(np.radians(settings.lying_max_pitch_deg)))
-        & (np.abs(cos_z) > np.cos(np.radians(settings.lying_max_roll_deg)))
-        & ok
-        & (lying_weight > 0)
+    x = _run_means(up_s, np.array([[a, b]]))[0]
+    R0 = _frame(x, parse_axis(settings.outward_axis))
+    obs = collect_postures(up_s, standing, still_mask, calm_mask, fs, R0, settings)
+    R = fit_mount(R0, obs)
+    # Second pass: classify the postures again with the refined mount, more strictly.
+    obs = collect_postures(
+        up_s, standing, still_mask, calm_mask, fs, R, settings, settings.lying_refit_max_pitch_deg
     )
-    # One estimate per calm lying run, each weighted by its (capped) duration, so that no
-    # single long posture, with its own slight roll, dominates.
-    sel = lying_weight * lying
-    method = "standing"
-    estimates, weights = [], []
-    for s0, s1 in runs(sel > 0):
-        if s1 - s0 < 2:
-            continue
-        v = (np.sign(cos_z[s0:s1])[:, None] * p[s0:s1]).mean(axis=0)
-        estimates.append(v / np.linalg.norm(v))
-        weights.append(min(float(sel[s0:s1].sum()), max_run_samples))
-    total = float(np.sum(weights)) if weights else 0.0
-    if total >= min_total_samples:
-        z_est = (np.array(weights)[:, None] * np.array(estimates)).sum(axis=0)
-        z_est -= (z_est @ x) * x
-        norm = np.linalg.norm(z_est)
-        if norm > 1e-9:
-            z_est /= norm
-            angle = float(np.degrees(np.arccos(np.clip(z_est @ z0, -1, 1))))
-            details["lying_runs"] = len(estimates)
-            details["refinement_deg"] = round(angle, 2)
-            if angle <= settings.max_refinement_deg:
-                frame0 = _frame(x, z_est)
-                method = "standing+lying"
-    return Mount(frame0, method, details)
+    R = fit_mount(R, obs)
+    change = float(np.degrees(np.arccos(np.clip((np.trace(R @ R0.T) - 1) / 2, -1, 1))))
+    counts = {k: obs.kind.count(k) for k in ("prone", "supine", "level hold")}
+    details: dict = {
+        "standing_samples": int(b - a),
+        "lying_postures": counts["prone"] + counts["supine"],
+        "level_holds": counts["level hold"],
+        "refinement_deg": round(change, 2),
+    }
+    if change > settings.max_refinement_deg:
+        details["refinement_rejected"] = True
+        return Mount(R0, "standing", details)
+    method = "standing+lying" if details["lying_postures"] else (
+        "standing+holds" if counts["level hold"] else "standing")
+    return Mount(R, method, details)

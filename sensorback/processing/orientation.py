@@ -60,10 +60,17 @@ def integrate_gyro(time_s: np.ndarray, gyro: np.ndarray) -> np.ndarray:
     return quat.cumulative_product(dq)
 
 
-def accel_weight(acc: np.ndarray, tolerance_m_s2: float) -> np.ndarray:
-    """Trust in each accelerometer sample as a gravity reference, in (0, 1]."""
-    err = np.linalg.norm(acc, axis=1) - G
-    return 1e-3 + np.exp(-0.5 * (err / tolerance_m_s2) ** 2)
+def accel_weight(acc: np.ndarray, tolerance_m_s2: float, width: int = 1) -> np.ndarray:
+    """Trust in each accelerometer sample as a gravity reference, in (0, 1].
+
+    The deviation of the norm from g is taken as an RMS over ``width`` samples, so every
+    phase of a periodic movement (a stride, a rep) gets the same weight and the average of
+    the body's own acceleration over the movement, close to zero, does not bias gravity.
+    """
+    err2 = (np.linalg.norm(acc, axis=1) - G) ** 2
+    if width > 1:
+        err2 = smooth(err2, width, passes=1)
+    return 1e-3 + np.exp(-0.5 * err2 / tolerance_m_s2**2)
 
 
 def compute_up(
@@ -81,9 +88,17 @@ def compute_up(
         return np.empty((0, 3))
     q = integrate_gyro(time_s, gyro)
     acc_w = quat.rotate(q, acc)
-    w = accel_weight(acc, settings.accel_tolerance_m_s2)
+    w = accel_weight(acc, settings.accel_tolerance_m_s2, max(1, int(round(settings.accel_rms_window_s * fs))))
     width = gaussian_width(settings.accel_sigma_s * fs)
-    g_w = smooth(acc_w * w[:, None], width) / smooth(w, width)[:, None]
+    sw = smooth(w, width)
+    g_w = smooth(acc_w * w[:, None], width) / sw[:, None]
+    if settings.accel_long_sigma_s > settings.accel_sigma_s:
+        # Where the accelerometer is busy (walking, reps) lean on a longer average of it, over
+        # which the body's own accelerations cancel better; the gyro carries the detail.
+        wide = gaussian_width(settings.accel_long_sigma_s * fs)
+        g_long = smooth(acc_w * w[:, None], wide) / smooth(w, wide)[:, None]
+        alpha = np.clip(sw, 0.0, 1.0)[:, None]
+        g_w = alpha * g_w + (1.0 - alpha) * g_long
     up = quat.rotate_inverse(q, g_w)
     return up / np.linalg.norm(up, axis=1, keepdims=True)
 

@@ -44,3 +44,31 @@ def find_still(
     r = runs((g_sd < g_thr) & (a_sd < a_thr))
     min_len = settings.min_still_s * fs
     return r[(r[:, 1] - r[:, 0]) >= min_len]
+
+
+def find_calm(
+    acc: np.ndarray,
+    gyro: np.ndarray,
+    fs: float,
+    settings: StillnessSettings = StillnessSettings(),
+) -> np.ndarray:
+    """Index runs ``(start, stop)`` where the trunk holds a posture, possibly swaying.
+
+    Looser than :func:`find_still`: quiet standing (ankle sway), exercise holds (tremor) and
+    lying all qualify; walking, transitions and reps do not.  Used to find postures for the
+    mount calibration, where the posture is averaged over the run.
+
+    Returns
+    -------
+    ndarray, shape (k, 2)
+        Runs at least ``settings.min_calm_s`` long.
+    """
+    n = acc.shape[0]
+    if n == 0:
+        return np.empty((0, 2), dtype=int)
+    width = max(3, int(round(settings.window_s * fs)))
+    quiet = (rolling_std(gyro, width).max(axis=1) < settings.calm_gyro_std_rad_s) & (
+        rolling_std(acc, width).max(axis=1) < settings.calm_acc_std_m_s2
+    )
+    r = runs(quiet)
+    return r[(r[:, 1] - r[:, 0]) >= settings.min_calm_s * fs]
