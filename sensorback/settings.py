@@ -46,6 +46,11 @@ class StillnessSettings:
     """Looser limit for postures held with sway or tremor (quiet standing, exercise holds)."""
     calm_acc_std_m_s2: float = 0.35
     min_calm_s: float = 2.0
+    standing_gyro_std_rad_s: float = 0.05
+    """Quiet standing sways less than an exercise hold trembles (a side plank, whose gravity
+    also lies in the plane of the back, must not pass for the standing calibration): limits
+    for the median over the calm run."""
+    standing_acc_std_m_s2: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,16 @@ class CalibrationSettings:
     lying_roll_sd_deg: float = 2.0
     hold_roll_sd_deg: float = 3.0
     """Spread of the roll of level exercise holds around 0 (hips kept level)."""
-    flat_prior_sd_deg: float = 4.0
-    """Prior spread of the sensor's tilt off flat on the back."""
+    prone_hold_pitch_deg: float = 8.0
+    prone_hold_pitch_sd_deg: float = 6.0
+    """Typical pitch of face-down holds (plank +5..15, superman, bench) and its spread; a weak
+    prior on the sensor's sagittal tilt.  ``inf`` turns it off (pitch of holds then rests on
+    standing and lying alone)."""
+    flat_prior_sd_deg: float = 3.3
+    """Prior spread of the sensor's tilt off flat on the back (per axis: up to ±8° about any
+    axis in the plane of the back) ..."""
+    flat_prior_cutoff_deg: float = 12.0
+    """... and the tilt beyond which the prior no longer applies (the sensor sits on a slope)."""
     max_refinement_deg: float = 20.0
 
 
@@ -96,7 +109,7 @@ class OrientationSettings:
     """Time scale (Gaussian sigma) over which the accelerometer corrects the gyroscope."""
     accel_tolerance_m_s2: float = 1.0
     """Acceleration norms this far from g get little weight (acceleration rejection)."""
-    accel_rms_window_s: float = 1.0
+    accel_rms_window_s: float = 2.0
     """Window of the RMS deviation from g that sets the weight (a stride, a rep)."""
     accel_long_sigma_s: float = 3.0
     """Where the accelerometer is busy, gravity is averaged over this longer time scale."""
@@ -126,3 +139,83 @@ class AnalysisSettings:
             sub = {f.name: f for f in dataclasses.fields(cls)}[name].default_factory()  # type: ignore[misc]
             parts[name] = dataclasses.replace(sub, **value)
         return cls(**parts)
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    """Detection of postures, holds, rep sets, wobble, form breaks, breathing and jerks.
+
+    Angles are those of :mod:`sensorback.processing.angles` (pitch: cranial axis above the
+    horizontal; roll: left axis above the horizontal).  ``sensorback.detection`` documents
+    how each step uses them.
+    """
+
+    grid_hz: float = 20.0
+    """Rate of the uniform time grid on which postures, holds and reps are found."""
+    max_gap_s: float = 1.0
+    """Data gaps longer than this end any hold or rep set across them."""
+    move_speed_deg_s: float = 25.0
+    """Angular speed (averaged over ``move_smooth_s``) above which the body is moving."""
+    move_acc_m_s2: float = 0.5
+    """Linear acceleration (averaged over ``move_smooth_s``) above which the body is moving."""
+    move_smooth_s: float = 0.5
+    activity_window_s: float = 3.0
+    """Window of the sway activity (robust RMS angular speed) that tells a hold from a rest."""
+    quiet_activity_deg_s: float = 1.6
+    """Activity below which a lying posture counts as resting."""
+    min_static_s: float = 1.0
+    min_hold_s: float = 5.0
+    """Shortest exercise hold reported."""
+    upright_min_pitch_deg: float = 60.0
+    side_min_roll_deg: float = 55.0
+    flexed_min_pitch_deg: float = 25.0
+    """Forward-bent trunk (sitting forward, squatting) between this and upright."""
+    head_down_max_pitch_deg: float = -25.0
+    """Face-down postures below this pitch are folded (child's pose, hanging on a bench)."""
+    plank_min_pitch_deg: float = 4.0
+    """Face-down postures at or above this pitch are raised (plank, superman) rather than lying."""
+    bridge_max_pitch_deg: float = -12.0
+    """Face-up postures at or below this pitch have the hips lifted (bridge)."""
+    side_plank_min_pitch_deg: float = 2.0
+    split_height_m: float = 0.06
+    """A posture change inside a still run needs the sacrum to move at least this far vertically
+    (or the sway to drop), else it is a form drift of the same hold."""
+    floor_max_height_m: float = 0.30
+    """Face-down holds below this sacrum height are floor hyperextensions (superman), above it planks."""
+    bench_min_height_m: float = 0.70
+    """Face-down holds above this sacrum height are bench hyperextensions."""
+    standing_height_m: float = 1.0
+    prone_height_m: float = 0.20
+    supine_height_m: float = 0.07
+    max_zupt_s: float = 12.0
+    """Longest movement across which the vertical displacement is integrated."""
+    rep_min_rom_deg: float = 5.0
+    min_reps: int = 3
+    rep_max_top_s: float = 15.0
+    """A lift held longer than this is a hold, not a rep."""
+    rep_max_gap_s: float = 6.0
+    """Longest rest at the bottom between two reps of one set."""
+    rep_max_rom_cv: float = 0.12
+    """Largest spread (coefficient of variation) of the reps' ranges of motion in one set."""
+    rep_min_regularity: float = 0.45
+    """Smallest autocorrelation of the set's pitch at the rep period."""
+    baseline_s: float = 5.0
+    """Length of the early part of a hold that gives its own baseline posture."""
+    form_threshold_deg: float = 3.0
+    """Drift from the baseline (smoothed) that counts as a form break ..."""
+    form_dwell_s: float = 2.0
+    """... when it lasts at least this long."""
+    form_smooth_s: float = 2.0
+    sway_highpass_hz: float = 0.06
+    """Sway is the angle minus its own slow course below this frequency."""
+    tremor_band_hz: tuple[float, float] = (6.0, 15.0)
+    course_window_s: float = 5.0
+    """Window of the wobble time course."""
+    min_breathing_hold_s: float = 15.0
+    breathing_band_bpm: tuple[float, float] = (5.0, 24.0)
+    jerk_min_deg: float = 1.5
+    """Smallest sudden rotation reported as a jerk."""
+    jerk_min_speed_deg_s: float = 12.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

@@ -61,7 +61,7 @@ def _short_standing(outward_axis: str, search_s: float) -> AnalysisSettings:
     return AnalysisSettings(
         calibration=CalibrationSettings(outward_axis=outward_axis, standing_min_s=0.5,
                                         standing_search_s=search_s),
-        stillness=StillnessSettings(window_s=0.5, min_still_s=0.5),
+        stillness=StillnessSettings(window_s=0.5, min_still_s=0.5, min_calm_s=0.5),
     )
 
 
@@ -160,7 +160,7 @@ def test_trunkyxl_lower_sensors_stand_nearly_upright_without_calibration(shared_
 
 @pytest.mark.parametrize("sensor", [2, 3])
 def test_trunkyxl_calibrated_standing(shared_data, sensor):
-    settings = _short_standing("+z", search_s=2.0)
+    settings = _short_standing("+z", search_s=1.0)
     calibrated = []
     for trial in TRUNKYXL:
         path = _trunkyxl(shared_data, trial, sensor)
@@ -210,8 +210,9 @@ def test_sisfall_mount_evidence(shared_data):
 def test_sisfall_lying_is_horizontal(shared_data, code):
     for path in _sisfall(shared_data, code):
         angles = _angles(path, SISFALL_MOUNT).iloc[_farthest_window(_read(path))]
-        # ±20°: most lie within ±7°; SE06 and SA04 at 10–18° (propped up, or briefly down).
-        assert angles["pitch_deg"].median() == pytest.approx(0, abs=20), path
+        # ±25°: most lie within ±7°; SE06 and SA04 at 10–20° (propped up, or down for about a
+        # second only, where the reading depends on how the fusion smooths the transition).
+        assert angles["pitch_deg"].median() == pytest.approx(0, abs=25), path
         # Not supine, as SOURCE.md says, but on the side in all 33 files (|roll| 63–89°): the
         # readme only says "lying", and the sensor's lateral x axis is vertical there.
         assert abs(angles["roll_deg"].median()) > 60, path
@@ -256,13 +257,12 @@ def test_sisfall_calibrated_standing(shared_data):
     assert calibrated >= 12, "short-standing calibration should work on most D16 files (14 of 18)"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "find_standing takes the first still posture within 35° of the plane of the back: with "
-    "the default 2 s of stillness, the bottom of this slow 24° waist bend (5.4–7.6 s) is "
-    "accepted as standing, so real standing reads 66°"))
 def test_sisfall_default_calibration_does_not_take_a_bend_for_standing(shared_data):
+    # The start (0–3.0 s) stands swaying, the bottom of a slow 24° waist bend (5.4–7.6 s) is
+    # still: calibration must take the swaying standing, not the still bend.
     path = shared_data / "sisfall_waist_adl" / "SA01" / "D16_SA01_R02.txt"
     if not path.exists():
         pytest.skip("D16_SA01_R02 not in the shared data")
     a = _analysis(path, None, AnalysisSettings(calibration=CalibrationSettings(outward_axis="-z")))
+    assert a.calibration["standing_start_s"] < 1.0
     assert a.angles["pitch_deg"].iloc[:200].mean() > 80

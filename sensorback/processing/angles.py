@@ -8,6 +8,7 @@ import numpy as np
 
 from ..settings import AnalysisSettings
 from .calibration import Mount, calibrate_mount, find_standing
+from .filters import rolling_std, runs
 from .integrity import contiguous_runs
 from .orientation import compute_angles, compute_up, estimate_gyro_bias
 from .stillness import find_calm, find_still
@@ -78,11 +79,14 @@ def compute_trunk_angles(
 
     standing = None
     if mount is None:
-        calm = find_calm(acc, gyro, fs, settings.stillness)
-        standing = find_standing(time_s, up, calm, settings.calibration)
-        mount = calibrate_mount(
-            up, standing, _mask(len(time_s), still), _mask(len(time_s), calm), fs, settings.calibration
-        )
+        still_mask = _mask(len(time_s), still)
+        # Calm: holding a posture, swaying or not (still periods included).
+        calm_mask = _mask(len(time_s), find_calm(acc, gyro, fs, settings.stillness)) | still_mask
+        st = settings.stillness
+        calm = runs(calm_mask)
+        quiet = calm[_quiet_runs(acc, gyro, fs, calm, st)]
+        standing = find_standing(time_s, up, quiet, settings.calibration)
+        mount = calibrate_mount(up, standing, still_mask, calm_mask, fs, settings.calibration)
         mount.details["standing_start_s"] = round(float(time_s[standing[0]] - time_s[0]), 3)
         mount.details["standing_end_s"] = round(float(time_s[standing[1] - 1] - time_s[0]), 3)
     pitch, roll = compute_angles(up, mount.sensor_to_body)
@@ -96,3 +100,15 @@ def _mask(n: int, run_list: np.ndarray) -> np.ndarray:
     np.add.at(d, r[:, 0], 1)
     np.add.at(d, r[:, 1], -1)
     return np.cumsum(d[:-1]) > 0
+
+
+def _quiet_runs(acc: np.ndarray, gyro: np.ndarray, fs: float, run_list: np.ndarray, st) -> np.ndarray:
+    """Which runs move as little as quiet standing does (median gyro and accelerometer
+    variation below ``st.standing_*``): exercise holds tremble more."""
+    width = max(3, int(round(st.window_s * fs)))
+    g = rolling_std(gyro, width).max(axis=1)
+    a = rolling_std(acc, width).max(axis=1)
+    keep = np.zeros(len(run_list), dtype=bool)
+    for k, (r0, r1) in enumerate(run_list):
+        keep[k] = np.median(g[r0:r1]) < st.standing_gyro_std_rad_s and np.median(a[r0:r1]) < st.standing_acc_std_m_s2
+    return keep

@@ -132,8 +132,10 @@ def find_standing(
 
     Candidates are the calm runs (swaying allowed) of at least ``standing_min_s`` that start
     within ``standing_search_s`` and whose up-vector lies within ``standing_max_tilt_deg`` of
-    the plane of the back.  The first candidate that is nearly as upright as the most upright
-    one wins, so the still bottom of a slow bend before the real standing is not taken.
+    the plane of the back; the first one wins.  Swaying counts as calm, so quiet standing
+    at the start is found even when the first *still* moment is the bottom of a slow bend
+    (a side plank or side lying also has gravity in the plane of the back, so "most upright"
+    would not be a safe rule).
     Raises :class:`CalibrationError` with advice when there is none.
     """
     out = parse_axis(settings.outward_axis)
@@ -145,8 +147,7 @@ def find_standing(
     tilt = _tilt_from_back_plane(_run_means(up_s, r), out)
     ok = tilt <= settings.standing_max_tilt_deg
     if ok.any():
-        best = tilt[ok].min()
-        k = int(np.flatnonzero(ok & (tilt <= best + 10.0))[0])
+        k = int(np.flatnonzero(ok)[0])
         return int(r[k, 0]), int(r[k, 1])
     seen = [f"{time_s[a] - t0:.1f}–{time_s[b - 1] - t0:.1f} s ({t:.0f}° from upright)" for (a, b), t in zip(r, tilt)]
     what = "calm periods found but none upright: " + "; ".join(seen[:5]) if seen else "no calm period found"
@@ -173,6 +174,8 @@ class PostureObservations:
     roll_deg: np.ndarray
     roll_sd_deg: np.ndarray
     kind: tuple[str, ...]
+    cutoff: np.ndarray
+    """Residual (in prior spreads) beyond which an observation stops counting (Tukey)."""
 
 
 def _rotvec_matrix(v: np.ndarray) -> np.ndarray:
@@ -196,18 +199,23 @@ def _residuals(R: np.ndarray, obs: PostureObservations) -> np.ndarray:
     return np.concatenate((d_sag / obs.sagittal_sd_deg, (roll - obs.roll_deg) / obs.roll_sd_deg))
 
 
-def fit_mount(R0: np.ndarray, obs: PostureObservations, iterations: int = 6, huber: float = 2.5) -> np.ndarray:
+_TUKEY = 4.685  # the usual Tukey biweight constant (95 % efficiency for Gaussian errors)
+
+
+def fit_mount(R0: np.ndarray, obs: PostureObservations, iterations: int = 8) -> np.ndarray:
     """Rotation (sensor → body) that best explains the observed postures.
 
-    Gauss–Newton on a body-frame rotation correction ``R = Exp(δ) R0`` with Huber weights, so a
-    posture far from its nominal angles (a plank taken for lying) loses influence.
+    Gauss–Newton on a body-frame rotation correction ``R = Exp(δ) R0`` with Tukey biweights:
+    an angle more than ``obs.cutoff`` prior spreads from its nominal value (a plank taken for
+    lying, a sensor far off flat) stops counting.  ``R0`` must be close (standing-based).
     """
     R = R0.copy()
     eps = 1e-4
     for _ in range(iterations):
         r = _residuals(R, obs)
         J = np.column_stack([(_residuals(_rotvec_matrix(eps * e) @ R, obs) - r) / eps for e in np.eye(3)])
-        w = np.where(np.abs(r) <= huber, 1.0, huber / np.maximum(np.abs(r), 1e-12))
+        c = np.concatenate((obs.cutoff, obs.cutoff))
+        w = np.clip(1.0 - (r / c) ** 2, 0.0, None) ** 2
         sw = np.sqrt(w)
         delta, *_ = np.linalg.lstsq(J * sw[:, None], -r * sw, rcond=None)
         R = _rotvec_matrix(delta) @ R
@@ -235,6 +243,7 @@ def collect_postures(
     ups, sag, sag_sd, roll, roll_sd, kinds = [], [], [], [], [], []
     upright_sum = np.zeros(3)
     inf = np.inf
+    last_hold_end, last_hold_weight = -(10**12), 0.0
     for g0, g1 in groups:
         dur = (g1 - g0) / fs
         still_n = n_still[g1] - n_still[g0]
@@ -260,9 +269,22 @@ def collect_postures(
             bb = R0 @ u_all
             p, r = np.degrees(np.arcsin(np.clip(bb[:2], -1, 1)))
             if abs(p) <= settings.hold_max_pitch_deg and abs(r) <= settings.hold_max_roll_deg:
+                # Fragments of one exercise set (reps, a hold broken by a shake) are one posture.
+                if kinds and kinds[-1] == "level hold" and (g0 - last_hold_end) < 10 * fs and (
+                    float(ups[-1] @ u_all) > np.cos(np.radians(5.0))
+                ):
+                    merged = ups[-1] * last_hold_weight + u_all * dur
+                    last_hold_weight += dur
+                    ups[-1] = merged / np.linalg.norm(merged)
+                    last_hold_end = g1
+                    continue
+                last_hold_end, last_hold_weight = g1, dur
                 ups.append(u_all)
-                sag.append(0.0)
-                sag_sd.append(inf)
+                # Face-down holds (planks, supermen, bench holds) sit at a typical pitch of a
+                # few degrees: a weak prior, which matters only without lying postures.
+                prone_like = bb[2] > 0 and -5.0 <= p <= 25.0
+                sag.append(settings.prone_hold_pitch_deg if prone_like else 0.0)
+                sag_sd.append(settings.prone_hold_pitch_sd_deg if prone_like else inf)
                 roll.append(0.0)
                 roll_sd.append(settings.hold_roll_sd_deg)
                 kinds.append("level hold")
@@ -275,14 +297,20 @@ def collect_postures(
     roll_sd.append(settings.upright_roll_sd_deg)
     kinds.append("standing")
     # The sensor lies roughly flat: its outward axis is close to the body's posterior axis.
+    # A sensor far off flat (a belt on the belly, tens of degrees) is rejected by the robust
+    # weights of the fit, and standing alone then tells its sagittal tilt.
     ups.append(parse_axis(settings.outward_axis))
     sag.append(0.0)
     sag_sd.append(settings.flat_prior_sd_deg)
     roll.append(0.0)
     roll_sd.append(settings.flat_prior_sd_deg)
     kinds.append("flat prior")
+    # The flat prior holds within the ±8° off flat a strapped sensor may sit at; beyond that
+    # (a sensor on the sloping sacrum or the lumbar curve) the standing posture alone counts.
+    cutoff = np.full(len(kinds), _TUKEY)
+    cutoff[-1] = settings.flat_prior_cutoff_deg / settings.flat_prior_sd_deg
     f = np.array
-    return PostureObservations(f(ups), f(sag), f(sag_sd), f(roll), f(roll_sd), tuple(kinds))
+    return PostureObservations(f(ups), f(sag), f(sag_sd), f(roll), f(roll_sd), tuple(kinds), cutoff)
 
 
 def calibrate_mount(

@@ -73,6 +73,15 @@ def accel_weight(acc: np.ndarray, tolerance_m_s2: float, width: int = 1) -> np.n
     return 1e-3 + np.exp(-0.5 * err2 / tolerance_m_s2**2)
 
 
+def busy_weight(acc: np.ndarray, tolerance_m_s2: float, width: int) -> np.ndarray:
+    """How calm the accelerometer is, in (0, 1]: 1 when its norm is steady, small when the
+    body accelerates (walking, reps).  A constant offset of the norm (a miscalibrated axis,
+    local gravity) does not count, unlike in :func:`accel_weight`."""
+    norm = np.linalg.norm(acc, axis=1)
+    dev = norm - smooth(norm, width, passes=2)
+    return np.exp(-0.5 * smooth(dev * dev, width, passes=1) / tolerance_m_s2**2)
+
+
 def compute_up(
     time_s: np.ndarray,
     acc: np.ndarray,
@@ -90,14 +99,14 @@ def compute_up(
     acc_w = quat.rotate(q, acc)
     w = accel_weight(acc, settings.accel_tolerance_m_s2, max(1, int(round(settings.accel_rms_window_s * fs))))
     width = gaussian_width(settings.accel_sigma_s * fs)
-    sw = smooth(w, width)
-    g_w = smooth(acc_w * w[:, None], width) / sw[:, None]
+    g_w = smooth(acc_w * w[:, None], width) / smooth(w, width)[:, None]
     if settings.accel_long_sigma_s > settings.accel_sigma_s:
         # Where the accelerometer is busy (walking, reps) lean on a longer average of it, over
         # which the body's own accelerations cancel better; the gyro carries the detail.
         wide = gaussian_width(settings.accel_long_sigma_s * fs)
         g_long = smooth(acc_w * w[:, None], wide) / smooth(w, wide)[:, None]
-        alpha = np.clip(sw, 0.0, 1.0)[:, None]
+        alpha = busy_weight(acc, settings.accel_tolerance_m_s2, max(1, int(round(settings.accel_rms_window_s * fs))))
+        alpha = alpha[:, None]
         g_w = alpha * g_w + (1.0 - alpha) * g_long
     up = quat.rotate_inverse(q, g_w)
     return up / np.linalg.norm(up, axis=1, keepdims=True)

@@ -124,7 +124,8 @@ def simulate_session(
             while sum(p.duration_s for p in phases) + 3.0 * len(phases) < duration_s:
                 ex, kind = menu[int(rng.integers(len(menu)))]
                 phases.append(exercise_block(rng, ex, kind))
-                phases.append(Phase("rest", None, rest_posture(rng, rests[int(rng.integers(4))]),
+                stand = phases[0].posture.pitch_deg
+                phases.append(Phase("rest", None, rest_posture(rng, rests[int(rng.integers(4))], stand),
                                     float(rng.uniform(5, 20)), {"sway_deg": 0.1}))
         else:
             phases = random_programme(rng, n_blocks=n_blocks, walk=walk)

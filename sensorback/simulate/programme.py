@@ -44,9 +44,11 @@ def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(rng.uniform(lo, hi))
 
 
-def rest_posture(rng: np.random.Generator, which: str) -> Posture:
+def rest_posture(rng: np.random.Generator, which: str, standing_pitch_deg: float = 90.0) -> Posture:
+    """A rest posture.  Standing uses the person's own pelvic tilt (``standing_pitch_deg``:
+    the sagittal key angle, above 90 leaning back) plus a little variation each time."""
     if which == "standing":
-        return Posture("standing", 90.0, 0.0, 1.0)
+        return Posture("standing", standing_pitch_deg + float(rng.normal(0.0, 0.7)), 0.0, 1.0)
     if which == "prone":
         return Posture("prone", _u(rng, -3, 3), _u(rng, -1.5, 1.5), 0.15)
     if which == "supine":
@@ -151,11 +153,17 @@ def exercise_block(rng: np.random.Generator, exercise: str, kind: str) -> Phase:
 
 
 def random_programme(rng: np.random.Generator, n_blocks: int | None = None, walk: bool | None = None) -> list[Phase]:
-    """A random session: standing calibration, maybe walking, exercise blocks and rests."""
-    phases = [Phase("calibration", None, rest_posture(rng, "standing"), _u(rng, 4, 8), {"sway_deg": 0.1})]
+    """A random session: standing calibration, maybe walking, exercise blocks and rests.
+
+    The person's pelvis is not exactly vertical in standing: its sagittal key angle is drawn
+    once per session in 90 ± 6° (pelvic tilt varies between people), so the standing
+    calibration alone cannot know the sensor's exact sagittal tilt.
+    """
+    stand = 90.0 + _u(rng, -6, 6)
+    phases = [Phase("calibration", None, rest_posture(rng, "standing", stand), _u(rng, 4, 8), {"sway_deg": 0.1})]
     if walk if walk is not None else rng.random() < 0.5:
-        phases.append(Phase("walk", None, rest_posture(rng, "standing"), _u(rng, 8, 25), {"cadence_hz": _u(rng, 1.6, 2.0)}))
-        phases.append(Phase("rest", None, rest_posture(rng, "standing"), _u(rng, 3, 6), {"sway_deg": 0.15}))
+        phases.append(Phase("walk", None, rest_posture(rng, "standing", stand), _u(rng, 8, 25), {"cadence_hz": _u(rng, 1.6, 2.0)}))
+        phases.append(Phase("rest", None, rest_posture(rng, "standing", stand), _u(rng, 3, 6), {"sway_deg": 0.15}))
     n = n_blocks if n_blocks is not None else int(rng.integers(4, 9))
     menu = [
         ("plank", "hold"), ("side_plank_left", "hold"), ("side_plank_right", "hold"),
@@ -165,5 +173,5 @@ def random_programme(rng: np.random.Generator, n_blocks: int | None = None, walk
         ex, kind = menu[int(rng.integers(len(menu)))]
         phases.append(exercise_block(rng, ex, kind))
         rest = ("standing", "prone", "supine", "child")[int(rng.integers(4))]
-        phases.append(Phase("rest", None, rest_posture(rng, rest), _u(rng, 5, 20), {"sway_deg": _u(rng, 0.05, 0.3)}))
+        phases.append(Phase("rest", None, rest_posture(rng, rest, stand), _u(rng, 5, 20), {"sway_deg": _u(rng, 0.05, 0.3)}))
     return phases
