@@ -8,10 +8,10 @@ import numpy as np
 
 from ..settings import AnalysisSettings
 from .calibration import Mount, calibrate_mount, find_standing
-from .filters import rolling_std, runs
+from .filters import runs
 from .integrity import contiguous_runs
 from .orientation import compute_angles, compute_up, estimate_gyro_bias
-from .stillness import find_calm, find_still
+from .stillness import find_calm, find_still, motion_level
 
 
 @dataclass
@@ -67,7 +67,8 @@ def compute_trunk_angles(
     CalibrationError
         When no mount is given and the session has no standing still period early on.
     """
-    still = find_still(acc, gyro, fs, settings.stillness)
+    level = motion_level(acc, gyro, fs, settings.stillness)
+    still = find_still(acc, gyro, fs, settings.stillness, level)
     if settings.orientation.bias_from_still:
         bias = estimate_gyro_bias(time_s, gyro, still)
     else:
@@ -81,10 +82,9 @@ def compute_trunk_angles(
     if mount is None:
         still_mask = _mask(len(time_s), still)
         # Calm: holding a posture, swaying or not (still periods included).
-        calm_mask = _mask(len(time_s), find_calm(acc, gyro, fs, settings.stillness)) | still_mask
-        st = settings.stillness
+        calm_mask = _mask(len(time_s), find_calm(acc, gyro, fs, settings.stillness, level)) | still_mask
         calm = runs(calm_mask)
-        quiet = calm[_quiet_runs(acc, gyro, fs, calm, st)]
+        quiet = calm[_quiet_runs(level, calm, settings.stillness)]
         standing = find_standing(time_s, up, quiet, settings.calibration)
         mount = calibrate_mount(up, standing, still_mask, calm_mask, fs, settings.calibration)
         mount.details["standing_start_s"] = round(float(time_s[standing[0]] - time_s[0]), 3)
@@ -102,12 +102,10 @@ def _mask(n: int, run_list: np.ndarray) -> np.ndarray:
     return np.cumsum(d[:-1]) > 0
 
 
-def _quiet_runs(acc: np.ndarray, gyro: np.ndarray, fs: float, run_list: np.ndarray, st) -> np.ndarray:
+def _quiet_runs(level: tuple[np.ndarray, np.ndarray], run_list: np.ndarray, st) -> np.ndarray:
     """Which runs move as little as quiet standing does (median gyro and accelerometer
     variation below ``st.standing_*``): exercise holds tremble more."""
-    width = max(3, int(round(st.window_s * fs)))
-    g = rolling_std(gyro, width).max(axis=1)
-    a = rolling_std(acc, width).max(axis=1)
+    g, a = level
     keep = np.zeros(len(run_list), dtype=bool)
     for k, (r0, r1) in enumerate(run_list):
         keep[k] = np.median(g[r0:r1]) < st.standing_gyro_std_rad_s and np.median(a[r0:r1]) < st.standing_acc_std_m_s2

@@ -99,12 +99,13 @@ def compute_up(
     acc_w = quat.rotate(q, acc)
     w = accel_weight(acc, settings.accel_tolerance_m_s2, max(1, int(round(settings.accel_rms_window_s * fs))))
     width = gaussian_width(settings.accel_sigma_s * fs)
-    g_w = smooth(acc_w * w[:, None], width) / smooth(w, width)[:, None]
+    aw = acc_w * w[:, None]
+    g_w = smooth(aw, width) / smooth(w, width)[:, None]
     if settings.accel_long_sigma_s > settings.accel_sigma_s:
         # Where the accelerometer is busy (walking, reps) lean on a longer average of it, over
         # which the body's own accelerations cancel better; the gyro carries the detail.
         wide = gaussian_width(settings.accel_long_sigma_s * fs)
-        g_long = smooth(acc_w * w[:, None], wide) / smooth(w, wide)[:, None]
+        g_long = smooth(aw, wide) / smooth(w, wide)[:, None]
         alpha = busy_weight(acc, settings.accel_tolerance_m_s2, max(1, int(round(settings.accel_rms_window_s * fs))))
         alpha = alpha[:, None]
         g_w = alpha * g_w + (1.0 - alpha) * g_long
@@ -118,7 +119,8 @@ def compute_angles(up_s: np.ndarray, sensor_to_body: np.ndarray) -> tuple[np.nda
     Pitch is the elevation of the body's cranial axis above the horizontal, roll that of its
     left axis.  Both lie in [-90, 90].
     """
-    up_b = up_s @ sensor_to_body.T
-    pitch = np.degrees(np.arcsin(np.clip(up_b[:, 0], -1.0, 1.0)))
-    roll = np.degrees(np.arcsin(np.clip(up_b[:, 1], -1.0, 1.0)))
+    ux, uy, uz = (np.ascontiguousarray(up_s[:, k]) for k in range(3))
+    R = sensor_to_body
+    pitch = np.degrees(np.arcsin(np.clip(R[0, 0] * ux + R[0, 1] * uy + R[0, 2] * uz, -1.0, 1.0)))
+    roll = np.degrees(np.arcsin(np.clip(R[1, 0] * ux + R[1, 1] * uy + R[1, 2] * uz, -1.0, 1.0)))
     return pitch, roll

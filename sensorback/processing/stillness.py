@@ -8,11 +8,20 @@ from ..settings import StillnessSettings
 from .filters import rolling_std, runs
 
 
+def motion_level(acc: np.ndarray, gyro: np.ndarray, fs: float, settings: StillnessSettings = StillnessSettings()):
+    """Per-sample movement: the largest per-axis standard deviation of the gyro (rad/s) and of
+    the accelerometer (m/s²) over a centred ``settings.window_s`` window.  Computed once and
+    shared by :func:`find_still`, :func:`find_calm` and the standing detection."""
+    width = max(3, int(round(settings.window_s * fs)))
+    return rolling_std(gyro, width).max(axis=1), rolling_std(acc, width).max(axis=1)
+
+
 def find_still(
     acc: np.ndarray,
     gyro: np.ndarray,
     fs: float,
     settings: StillnessSettings = StillnessSettings(),
+    level: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Index runs ``(start, stop)`` (stop exclusive) where the sensor is still.
 
@@ -36,9 +45,7 @@ def find_still(
     n = acc.shape[0]
     if n == 0:
         return np.empty((0, 2), dtype=int)
-    width = max(3, int(round(settings.window_s * fs)))
-    g_sd = rolling_std(gyro, width).max(axis=1)
-    a_sd = rolling_std(acc, width).max(axis=1)
+    g_sd, a_sd = motion_level(acc, gyro, fs, settings) if level is None else level
     g_thr = max(settings.gyro_std_rad_s, 3.0 * float(np.percentile(g_sd, 2)))
     a_thr = max(settings.acc_std_m_s2, 3.0 * float(np.percentile(a_sd, 2)))
     r = runs((g_sd < g_thr) & (a_sd < a_thr))
@@ -51,6 +58,7 @@ def find_calm(
     gyro: np.ndarray,
     fs: float,
     settings: StillnessSettings = StillnessSettings(),
+    level: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Index runs ``(start, stop)`` where the trunk holds a posture, possibly swaying.
 
@@ -66,9 +74,7 @@ def find_calm(
     n = acc.shape[0]
     if n == 0:
         return np.empty((0, 2), dtype=int)
-    width = max(3, int(round(settings.window_s * fs)))
-    quiet = (rolling_std(gyro, width).max(axis=1) < settings.calm_gyro_std_rad_s) & (
-        rolling_std(acc, width).max(axis=1) < settings.calm_acc_std_m_s2
-    )
+    g_sd, a_sd = motion_level(acc, gyro, fs, settings) if level is None else level
+    quiet = (g_sd < settings.calm_gyro_std_rad_s) & (a_sd < settings.calm_acc_std_m_s2)
     r = runs(quiet)
     return r[(r[:, 1] - r[:, 0]) >= settings.min_calm_s * fs]
