@@ -239,21 +239,23 @@ def collect_postures(
     x_stand = _run_means(up_s, np.array([[a, b]]))[0]
     max_pitch = settings.lying_max_pitch_deg if lying_max_pitch_deg is None else lying_max_pitch_deg
     groups = runs(still_mask | calm_mask)
+    groups = groups[(groups[:, 1] - groups[:, 0]) >= 2]
     n_still = np.concatenate(([0], np.cumsum(still_mask)))
+    # Mean up-vectors of every group, over all its samples and over its still ones (cumsums).
+    u_groups = _run_means(up_s, groups)
+    still_up = np.vstack((np.zeros(3), np.cumsum(up_s * still_mask[:, None], axis=0)))
     ups, sag, sag_sd, roll, roll_sd, kinds = [], [], [], [], [], []
     upright_sum = np.zeros(3)
     inf = np.inf
     last_hold_end, last_hold_weight = -(10**12), 0.0
-    for g0, g1 in groups:
+    for (g0, g1), u_all in zip(groups, u_groups):
         dur = (g1 - g0) / fs
         still_n = n_still[g1] - n_still[g0]
-        u_all = up_s[g0:g1].sum(axis=0)
-        u_all /= np.linalg.norm(u_all)
         if np.degrees(np.arccos(np.clip(u_all @ x_stand, -1, 1))) <= settings.upright_match_deg:
             upright_sum += u_all * min(dur, 20.0)
             continue
         if still_n >= settings.lying_min_s * fs and still_n >= settings.lying_min_still_fraction * (g1 - g0):
-            u = up_s[g0:g1][still_mask[g0:g1]].mean(axis=0)
+            u = still_up[g1] - still_up[g0]
             u /= np.linalg.norm(u)
             bb = R0 @ u
             p, r = np.degrees(np.arcsin(np.clip(bb[:2], -1, 1)))

@@ -13,7 +13,12 @@ def motion_level(acc: np.ndarray, gyro: np.ndarray, fs: float, settings: Stillne
     the accelerometer (m/s²) over a centred ``settings.window_s`` window.  Computed once and
     shared by :func:`find_still`, :func:`find_calm` and the standing detection."""
     width = max(3, int(round(settings.window_s * fs)))
-    return rolling_std(gyro, width).max(axis=1), rolling_std(acc, width).max(axis=1)
+    return _max_axis_std(gyro, width), _max_axis_std(acc, width)
+
+
+def _max_axis_std(x: np.ndarray, width: int) -> np.ndarray:
+    # on contiguous component rows: twice as fast as filtering (n, 3) along axis 0
+    return rolling_std(np.ascontiguousarray(x.T), width, axis=1).max(axis=0)
 
 
 def find_still(
