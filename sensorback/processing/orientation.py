@@ -97,20 +97,41 @@ def compute_up(
         return np.empty((0, 3))
     q = integrate_gyro(time_s, gyro)
     acc_w = quat.rotate(q, acc)
-    w = accel_weight(acc, settings.accel_tolerance_m_s2, max(1, int(round(settings.accel_rms_window_s * fs))))
-    width = gaussian_width(settings.accel_sigma_s * fs)
-    aw = acc_w * w[:, None]
-    g_w = smooth(aw, width) / smooth(w, width)[:, None]
+    rms_width = max(1, int(round(settings.accel_rms_window_s * fs)))
+    w = accel_weight(acc, settings.accel_tolerance_m_s2, rms_width)
+    # Gravity in the drift frame changes over seconds: average it on blocks of samples and
+    # smooth at the block rate, then interpolate back (the error is far below 0.01°).
+    k = max(1, int(fs // 20))
+    fields = np.column_stack((acc_w * w[:, None], w))
+    if settings.accel_long_sigma_s > settings.accel_sigma_s:
+        fields = np.column_stack((fields, busy_weight(acc, settings.accel_tolerance_m_s2, rms_width)))
+    blocks, t_blocks = _block_means(fields, time_s, k)
+    width = gaussian_width(settings.accel_sigma_s * fs / k)
+    g_b = smooth(blocks[:, :3], width) / smooth(blocks[:, 3], width)[:, None]
     if settings.accel_long_sigma_s > settings.accel_sigma_s:
         # Where the accelerometer is busy (walking, reps) lean on a longer average of it, over
         # which the body's own accelerations cancel better; the gyro carries the detail.
-        wide = gaussian_width(settings.accel_long_sigma_s * fs)
-        g_long = smooth(aw, wide) / smooth(w, wide)[:, None]
-        alpha = busy_weight(acc, settings.accel_tolerance_m_s2, max(1, int(round(settings.accel_rms_window_s * fs))))
-        alpha = alpha[:, None]
-        g_w = alpha * g_w + (1.0 - alpha) * g_long
+        wide = gaussian_width(settings.accel_long_sigma_s * fs / k)
+        g_long = smooth(blocks[:, :3], wide) / smooth(blocks[:, 3], wide)[:, None]
+        alpha = blocks[:, 4:5]
+        g_b = alpha * g_b + (1.0 - alpha) * g_long
+    g_w = np.column_stack([np.interp(time_s, t_blocks, g_b[:, i]) for i in range(3)]) if k > 1 else g_b
     up = quat.rotate_inverse(q, g_w)
     return up / np.linalg.norm(up, axis=1, keepdims=True)
+
+
+def _block_means(x: np.ndarray, time_s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means of ``x`` (n, m) and of ``time_s`` over consecutive blocks of ``k`` samples."""
+    if k <= 1:
+        return x, time_s
+    n = len(time_s)
+    nb = n // k
+    head = x[: nb * k].reshape(nb, k, -1).mean(axis=1)
+    t = time_s[: nb * k].reshape(nb, k).mean(axis=1)
+    if nb * k < n:
+        head = np.vstack((head, x[nb * k :].mean(axis=0)))
+        t = np.append(t, time_s[nb * k :].mean())
+    return head, t
 
 
 def compute_angles(up_s: np.ndarray, sensor_to_body: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
