@@ -69,11 +69,12 @@ def test_bad_input_one_line_no_traceback(tmp_path, content, needle):
 def test_missing_file_and_no_standing(tmp_path, session):
     p = run("analyze", tmp_path / "nope.csv", check=False)
     assert p.returncode == 2 and "no such file" in p.stderr and "Traceback" not in p.stderr
-    # lying from the start: no calibration possible → advice, exit 3; --mount makes it work
+    # an exercise only, no standing anywhere: no calibration possible → advice, exit 3
     df = pd.read_csv(session / "s.csv")
     truth = json.loads((session / "truth.json").read_text())
-    start = truth["segments"][1]["start_s"] + 0.5
-    df[df.time > start].to_csv(tmp_path / "nostand.csv", index=False)
+    first = next(s for s in truth["segments"] if s["kind"] in ("hold", "reps"))
+    t = df.time - df.time.iloc[0]
+    df[(t > first["start_s"] + 0.5) & (t < first["end_s"] - 0.5)].to_csv(tmp_path / "nostand.csv", index=False)
     p = run("analyze", tmp_path / "nostand.csv", check=False)
     assert p.returncode == 3 and "--mount" in p.stderr and "Traceback" not in p.stderr
 
