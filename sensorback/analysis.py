@@ -166,6 +166,9 @@ def analyze(
     else:
         _, found, report = check_time_base(t, rec.acc, rec.info.fs_hz, settings.quality)
         ann, quality = (found if not len(rec.annotations) else rec.annotations + found), report.to_dict()
+    # gaps a reader saw (blank lines, lost packets) count even where the timestamps run on
+    n_gap_spans = sum(1 for span in ann if span["description"] == "bad/gap")
+    quality["n_gaps"] = max(int(quality.get("n_gaps") or 0), n_gap_spans)
     ta = compute_trunk_angles(t, rec.acc, rec.gyro, fs, settings, mount)
     angles = pd.DataFrame({"pitch_deg": ta.pitch_deg, "roll_deg": ta.roll_deg}, index=pd.Index(t, name="time_s"))
     calib: dict[str, Any] = {

@@ -31,10 +31,11 @@ def format_summary(a: Analysis) -> str:
     )
     how = {"standing": "standing period only (no lying posture to refine the tilt)",
            "standing+lying": "standing period, refined from prone/supine postures",
+           "standing+holds": "standing period, roll refined from level exercise holds (no lying posture)",
            "explicit": "given explicitly"}.get(c["method"], c["method"])
     lines.append(f"  calibration  {how}")
     if "standing_start_s" in c:
-        lines.append(f"               standing still {c['standing_start_s']:.1f}–{c['standing_end_s']:.1f} s; "
+        lines.append(f"               standing {c['standing_start_s']:.1f}–{c['standing_end_s']:.1f} s; "
                      f"sensor rotated {c['rotation_in_plane_deg']:+.1f}° in the plane of the back, "
                      f"tilted {c['tilt_deg']:.1f}° off flat")
     lines.append(f"               gyro bias re-estimated in {c['still_periods']} still periods")
