@@ -1,4 +1,5 @@
-"""The analysis of one recording: calibration, trunk angles, data quality — and its JSON form."""
+"""The analysis of one recording: calibration, trunk angles, data quality, holds and rep sets —
+and its JSON form."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .processing.angles import compute_trunk_angles
+from .detection import POSTURES, Detection, detect
+from .detection import frames as _frames
+from .processing.angles import TrunkAngles, compute_trunk_angles
 from .processing.calibration import Mount
 from .processing.integrity import check_time_base
 from .recording import Annotations, Recording
-from .settings import AnalysisSettings
+from .settings import AnalysisSettings, DetectionSettings
 
 SCHEMA = "sensorback.analysis/1"
 
@@ -40,6 +43,9 @@ class Analysis:
     settings : AnalysisSettings
     quality : dict
         Time-base report: rate, gaps, missing samples, clock drift.
+    detection : Detection
+        Intermediate detection signals (grid, postures, still spans).
+    detection_settings : DetectionSettings
     """
 
     recording: Recording
@@ -50,6 +56,8 @@ class Analysis:
     segments: list[dict[str, Any]] = field(default_factory=list)
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     quality: dict[str, Any] = field(default_factory=dict)
+    detection: Detection = field(default_factory=Detection)
+    detection_settings: DetectionSettings = field(default_factory=DetectionSettings)
 
     @property
     def fs_hz(self) -> float:
@@ -63,6 +71,44 @@ class Analysis:
         """The segments as a tidy DataFrame (one row per segment)."""
         cols = ["kind", "exercise", "start_s", "end_s"]
         return pd.DataFrame(self.segments) if self.segments else pd.DataFrame(columns=cols)
+
+    @property
+    def holds(self) -> pd.DataFrame:
+        """One row per hold: exercise, timing, sway, tremor, fatigue, breathing, form breaks, jerks."""
+        return _frames.holds_frame(self.segments)
+
+    @property
+    def reps(self) -> pd.DataFrame:
+        """One row per rep set: exercise, timing, count, range of motion, top hold, tempo."""
+        return _frames.reps_frame(self.segments)
+
+    @property
+    def repetitions(self) -> pd.DataFrame:
+        """One row per rep of every set: time, range of motion, top hold."""
+        return _frames.repetitions_frame(self.segments)
+
+    @property
+    def form_breaks(self) -> pd.DataFrame:
+        """One row per form break (sag, pike, lateral, rotation) of every hold."""
+        return _frames.form_breaks_frame(self.segments)
+
+    @property
+    def jerks(self) -> pd.DataFrame:
+        """One row per jerk (sudden movement) during a hold."""
+        return _frames.jerks_frame(self.segments)
+
+    @property
+    def postures(self) -> pd.Series:
+        """Posture at every sample (``upright``, ``flexed``, ``prone``, ``supine``, ``side_left``,
+        ``side_right``, ``moving``), indexed by ``time_s``."""
+        t = self.angles.index.to_numpy()
+        grid = self.detection.grid
+        if grid is None or not grid.n:
+            codes = np.full(t.size, -1)
+        else:
+            codes = self.detection.posture[grid.index(t)]
+        cat = pd.Categorical.from_codes(codes, categories=list(POSTURES))
+        return pd.Series(cat, index=self.angles.index, name="posture")
 
     def to_dict(self) -> dict[str, Any]:
         """The machine-readable result (schema ``sensorback.analysis/1``)."""
@@ -85,7 +131,7 @@ class Analysis:
                 for c in ("pitch_deg", "roll_deg")
             },
             "notes": list(info.notes),
-            "settings": self.settings.to_dict(),
+            "settings": {**self.settings.to_dict(), "detection": self.detection_settings.to_dict()},
         }
 
     def to_json(self, path: str | Path | None = None, indent: int = 1) -> str:
@@ -127,12 +173,22 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _detect(t: np.ndarray, rec: Recording, ta: TrunkAngles, fs: float, settings: DetectionSettings) -> Detection:
+    """Holds, rep sets and rests from the trunk angles and the body-frame signals."""
+    m = ta.mount.sensor_to_body
+    gyro_body = (rec.gyro - ta.gyro_bias) @ m.T
+    acc_body = rec.acc @ m.T
+    return detect(t, ta.pitch_deg, ta.roll_deg, gyro_body, acc_body, fs, settings)
+
+
 def analyze(
     recording: Recording,
     settings: AnalysisSettings | None = None,
     mount: Mount | str | None = None,
+    detection: DetectionSettings | None = None,
 ) -> Analysis:
-    """Analyse a recording: check the time base, calibrate the mount, compute trunk angles.
+    """Analyse a recording: check the time base, calibrate the mount, compute trunk angles, and
+    find the holds, rep sets and rests with their metrics (:mod:`sensorback.detection`).
 
     Parameters
     ----------
@@ -140,6 +196,8 @@ def analyze(
     settings : AnalysisSettings, optional
     mount : Mount or str, optional
         Skip automatic calibration; a string is parsed by :meth:`Mount.parse` (``"+x,+z"``).
+    detection : DetectionSettings, optional
+        Settings of the detection of holds, rep sets and their metrics.
 
     Raises
     ------
@@ -182,4 +240,7 @@ def analyze(
         a, b = ta.standing
         calib["standing_start_s"] = _r(t[a])
         calib["standing_end_s"] = _r(t[b - 1])
-    return Analysis(rec, angles, ta.mount, calib, ann, [], settings, quality)
+    detection = detection or DetectionSettings()
+    found = _detect(t, rec, ta, fs, detection)
+    ann = ann + Annotations.from_records(_frames.segment_annotations(found.segments))
+    return Analysis(rec, angles, ta.mount, calib, ann, found.segments, settings, quality, found, detection)

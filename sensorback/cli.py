@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sensor-in", action="store_true", help="simulate a sensor worn with its z axis into the body")
     p.add_argument("--truth", metavar="OUT.json", help="also write the ground truth")
     p.set_defaults(func=cmd_simulate)
+
+    from .commands import ble
+
+    ble.register(sub)
     return parser
 
 

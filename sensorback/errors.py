@@ -79,3 +79,52 @@ class DeviceNotFound(SensorbackError):
     def __init__(self, identifier: str, detail: str = "") -> None:
         self.identifier = identifier
         super().__init__(f"no supported sensor matching {identifier!r} was found" + (f": {detail}" if detail else ""))
+
+
+class BluetoothError(SensorbackError):
+    """Bluetooth could not be used: no adapter, adapter off, no permission, a failed link."""
+
+    exit_code = 5
+
+
+class AdapterNotFound(BluetoothError):
+    """No Bluetooth adapter (or no BlueZ service, or no system D-Bus) on this machine."""
+
+    exit_code = 6
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"no Bluetooth adapter available: {detail}")
+
+
+class BluetoothOff(BluetoothError):
+    """The adapter exists but is powered off."""
+
+    exit_code = 7
+
+    def __init__(self) -> None:
+        super().__init__("Bluetooth is off: turn it on (e.g. `bluetoothctl power on`) and try again")
+
+
+class BluetoothPermissionDenied(BluetoothError):
+    """The system refused this user access to Bluetooth."""
+
+    exit_code = 8
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(
+            f"permission denied by the system's Bluetooth service ({detail}); on Linux, add your "
+            "user to the 'bluetooth' group or check the D-Bus policy of org.bluez"
+        )
+
+
+class UnsupportedDevice(BluetoothError):
+    """A device was found but sensorback does not know how to talk to it."""
+
+    exit_code = 9
+
+    def __init__(self, identifier: str, reason: str) -> None:
+        self.identifier = identifier
+        self.reason = reason
+        super().__init__(f"{identifier!r} is not a supported sensor: {reason}")

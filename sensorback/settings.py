@@ -156,16 +156,28 @@ class DetectionSettings:
     """Data gaps longer than this end any hold or rep set across them."""
     move_speed_deg_s: float = 25.0
     """Angular speed (averaged over ``move_smooth_s``) above which the body is moving."""
+    move_activity_factor: float = 4.0
     move_acc_m_s2: float = 0.5
     """Linear acceleration (averaged over ``move_smooth_s``) above which the body is moving."""
     move_smooth_s: float = 0.5
+    min_move_s: float = 0.6
+    """Movements shorter than this (jerks) do not interrupt a posture."""
     activity_window_s: float = 3.0
     """Window of the sway activity (robust RMS angular speed) that tells a hold from a rest."""
     quiet_activity_deg_s: float = 1.6
     """Activity below which a lying posture counts as resting."""
+    rest_drop_ratio: float = 2.0
+    """A hold ends in a rest where its sway falls by at least this factor to rest level."""
     min_static_s: float = 1.0
+    edge_min_speed_deg_s: float = 15.0
+    """A turn next to a hold marks its start or end when faster than this (and than 4× the
+    hold's own sway)."""
+    edge_min_vertical_m_s: float = 0.1
+    """A vertical movement next to a hold marks its start or end when faster than this."""
     min_hold_s: float = 5.0
     """Shortest exercise hold reported."""
+    min_rest_s: float = 3.0
+    """Shortest rest (a still posture that is not an exercise) reported."""
     upright_min_pitch_deg: float = 60.0
     side_min_roll_deg: float = 55.0
     flexed_min_pitch_deg: float = 25.0
@@ -177,16 +189,28 @@ class DetectionSettings:
     bridge_max_pitch_deg: float = -12.0
     """Face-up postures at or below this pitch have the hips lifted (bridge)."""
     side_plank_min_pitch_deg: float = 2.0
-    split_height_m: float = 0.06
+    stance_hysteresis_deg: float = 1.0
+    """Raised and hips-up stances begin this far beyond their thresholds and end this far short."""
+    split_min_pitch_deg: float = 3.0
+    """Neighbouring flat and raised spans whose pitch differs less than this are one posture."""
+    split_height_m: float = 0.10
     """A posture change inside a still run needs the sacrum to move at least this far vertically
-    (or the sway to drop), else it is a form drift of the same hold."""
-    floor_max_height_m: float = 0.30
-    """Face-down holds below this sacrum height are floor hyperextensions (superman), above it planks."""
-    bench_min_height_m: float = 0.70
+    (or the sway to drop), else it is a form drift of the same hold ..."""
+    split_height_per_activity_m: float = 0.02
+    """... plus this much per deg/s of sway activity (the quieter of the two sides)."""
+    plank_height_m: float = 0.45
+    plank_height_sd_m: float = 0.09
+    """Sacrum height of a plank (mean, spread between people)."""
+    floor_height_m: float = 0.22
+    floor_height_sd_m: float = 0.05
+    """Sacrum height of a floor hyperextension (superman) hold."""
+    plank_odds: float = 2.0
+    """How much likelier a raised face-down hold is a plank than a superman before its height."""
+    bench_min_height_m: float = 0.80
     """Face-down holds above this sacrum height are bench hyperextensions."""
     standing_height_m: float = 1.0
-    prone_height_m: float = 0.20
-    supine_height_m: float = 0.07
+    prone_height_m: float = 0.22
+    supine_height_m: float = 0.05
     max_zupt_s: float = 12.0
     """Longest movement across which the vertical displacement is integrated."""
     rep_min_rom_deg: float = 5.0
@@ -197,8 +221,9 @@ class DetectionSettings:
     """Longest rest at the bottom between two reps of one set."""
     rep_max_rom_cv: float = 0.12
     """Largest spread (coefficient of variation) of the reps' ranges of motion in one set."""
-    rep_min_regularity: float = 0.45
-    """Smallest autocorrelation of the set's pitch at the rep period."""
+    rep_max_fit_error: float = 0.15
+    """Largest RMS difference, as a share of the range of motion, between a set's pitch and
+    its reps modelled as smooth rises, dwells and falls."""
     baseline_s: float = 5.0
     """Length of the early part of a hold that gives its own baseline posture."""
     form_threshold_deg: float = 3.0
@@ -213,6 +238,10 @@ class DetectionSettings:
     """Window of the wobble time course."""
     min_breathing_hold_s: float = 15.0
     breathing_band_bpm: tuple[float, float] = (5.0, 24.0)
+    breathing_min_confidence: float = 2.2
+    """Report a breathing rate only when its spectral peak is this many times the next one ..."""
+    breathing_max_sway_deg: float = 2.0
+    """... and the hold's sway (wobble score) is at most this: a shaky hold hides breathing."""
     jerk_min_deg: float = 1.5
     """Smallest sudden rotation reported as a jerk."""
     jerk_min_speed_deg_s: float = 12.0

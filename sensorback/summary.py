@@ -13,6 +13,34 @@ def _fmt_time(s: float) -> str:
     return f"{int(m)}:{sec:04.1f}"
 
 
+def _num(x: object, fmt: str, none: str = "–") -> str:
+    return none if x is None else format(x, fmt)
+
+
+def _segment_lines(s: dict) -> list[str]:
+    """One line per segment, and one per form break of a hold."""
+    when = f"    {_fmt_time(s['start_s'])}–{_fmt_time(s['end_s'])}"
+    if s["kind"] == "rest":
+        return [f"{when}  rest  {s.get('posture', '')}"]
+    name = s["exercise"] + (f" ({s['variant']})" if s.get("variant") else "")
+    if s["kind"] == "reps":
+        tempo = s.get("tempo", {})
+        return [f"{when}  reps  {name}: {s['reps']} reps, ROM {s['rom_deg']:.0f}°, top hold {s['top_hold_s']:.1f} s, "
+                f"{_num(tempo.get('period_s'), '.1f')} s per rep"]
+    w = s.get("wobble", {})
+    fatigue = w.get("fatigue")
+    line = (f"{when}  hold  {name}: {s['duration_s']:.1f} s, sway {_num(w.get('score'), '.1f')}° RMS"
+            + (f" (×{fatigue:.1f} by the end)" if fatigue is not None and fatigue == fatigue else ""))
+    if s.get("breathing_bpm") is not None:
+        line += f", breathing {s['breathing_bpm']:.0f}/min"
+    if s.get("jerks"):
+        line += f", {len(s['jerks'])} jerk{'s' if len(s['jerks']) > 1 else ''}"
+    out = [line]
+    for b in s.get("form_breaks", []):
+        out.append(f"        {b['direction']} from {_fmt_time(b['start_s'])} ({b['deviation_deg']:+.1f}°)")
+    return out
+
+
 def format_summary(a: Analysis) -> str:
     rec = a.recording
     info = rec.info
@@ -44,10 +72,14 @@ def format_summary(a: Analysis) -> str:
     lines.append(f"  trunk pitch  {p.min():+.1f}° … {p.max():+.1f}° (median {p.median():+.1f}°)")
     lines.append(f"  trunk roll   {r.min():+.1f}° … {r.max():+.1f}° (median {r.median():+.1f}°)")
     if a.segments:
+        holds = [s for s in a.segments if s["kind"] == "hold"]
+        sets = [s for s in a.segments if s["kind"] == "reps"]
+        held = sum(s["duration_s"] for s in holds)
+        lines.append(f"  exercises    {len(holds)} holds ({held:.0f} s held), {len(sets)} rep sets "
+                     f"({sum(s['reps'] for s in sets)} reps)")
         lines.append("  segments")
         for s in a.segments:
-            what = s.get("exercise") or ""
-            lines.append(f"    {_fmt_time(s['start_s'])}–{_fmt_time(s['end_s'])}  {s['kind']:5s} {what}")
+            lines.extend(_segment_lines(s))
     for n in info.notes:
         lines.append(f"  note         {n}")
     return "\n".join(lines)

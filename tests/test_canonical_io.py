@@ -15,7 +15,7 @@ G = 9.80665
 
 @pytest.fixture(scope="module")
 def sim():
-    return simulate_session(11, n_blocks=2, fs_hz=100)
+    return simulate_session(12, n_blocks=2, fs_hz=100)
 
 
 def _frame(sim):

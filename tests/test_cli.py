@@ -20,7 +20,7 @@ def run(*args, check=True):
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     d = tmp_path_factory.mktemp("cli")
-    run("simulate", d / "s.csv", "--seed", 4, "--blocks", 3, "--fs", 100, "--truth", d / "truth.json")
+    run("simulate", d / "s.csv", "--seed", 13, "--blocks", 3, "--fs", 100, "--truth", d / "truth.json")
     return d
 
 

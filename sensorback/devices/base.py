@@ -292,6 +292,7 @@ def build_time_base(
     seq_modulus: int | None = None,
     window_s: float = 4.0,
     min_gap_s: float | None = None,
+    breaks_s: Sequence[float] = (),
 ) -> TimeBase:
     """Place every sample of a session on one continuous time base.
 
@@ -323,6 +324,10 @@ def build_time_base(
     min_gap_s : float, optional
         Host-timed devices only: smallest loss that is reported, s.  Defaults to the larger of
         three sample periods and 50 ms, above the usual BLE connection-interval jitter.
+    breaks_s : sequence of float, optional
+        Host-timed devices only: host times at which the stream is known to have been cut (a link
+        re-made).  The loss before the first batch after each is measured whatever its size and
+        wherever it falls, even too near the end of the session to be found otherwise.
 
     Returns
     -------
@@ -353,7 +358,9 @@ def build_time_base(
     if min_gap_s is None:
         min_gap_s = max(3.0 / fs_hz, 0.05)
     half = _half_window(arrival, window_s)
-    lost = _losses_from_arrival(counts, arrival, fs_hz, half, min_gap_s)
+    known = np.unique(np.searchsorted(arrival, np.asarray(breaks_s, dtype=float)))
+    known = known[(known > 0) & (known < arrival.size)]
+    lost = _losses_from_arrival(counts, arrival, fs_hz, half, min_gap_s, known)
     return _from_index(counts, arrival, lost, fs_hz, window_s, "host")
 
 
@@ -372,11 +379,16 @@ def _half_window(arrival: np.ndarray, window_s: float) -> int:
     return max(1, round(window_s / 2.0 * rate))
 
 
-def _lower_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _lower_line(
+    x: np.ndarray, y: np.ndarray, segment: np.ndarray | None = None
+) -> tuple[float, float]:
     """Slope and intercept of a line under every point (x, y), following its lower envelope.
 
     The slope is the Theil-Sen median over the lowest points of up to 64 chunks (each is a vertex
     of the lower convex hull, whatever the tilt); the intercept puts the line under all points.
+    With `segment` (a label per point), only pairs of points within one segment count, so that
+    steps between segments do not tilt the slope; a segment of -1 means "steps unknown": then
+    only neighbouring chunks pair up, which a step can tilt in one pair only.
     """
     slope = 1.0
     if x.size >= 2 and x[-1] > x[0]:
@@ -389,6 +401,11 @@ def _lower_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
             i, j = np.triu_indices(pick.size, k=1)
             dx = x[pick[j]] - x[pick[i]]
             ok = dx > 0
+            if segment is not None:
+                same = segment[pick[i]] == segment[pick[j]]
+                if segment[0] < 0:
+                    same = j - i == 1
+                ok &= same if np.any(ok & same) else True
             if ok.any():
                 slope = float(np.median((y[pick[j]] - y[pick[i]])[ok] / dx[ok]))
     return slope, float(np.min(y - slope * x))
@@ -411,7 +428,12 @@ def _rolling_mean(values: np.ndarray, half: int) -> np.ndarray:
 
 
 def _losses_from_arrival(
-    counts: np.ndarray, arrival: np.ndarray, fs_hz: float, half: int, min_gap_s: float
+    counts: np.ndarray,
+    arrival: np.ndarray,
+    fs_hz: float,
+    half: int,
+    min_gap_s: float,
+    known: np.ndarray,
 ) -> np.ndarray:
     """Samples lost before each batch, seen as lasting steps of the arrival lower envelope.
 
@@ -419,21 +441,34 @@ def _losses_from_arrival(
     the `half` batches before it.  A late batch followed by a burst raises the residual only
     briefly, so the floor after it does not move; a loss moves it for good.  Steps whose window
     after is cut short by the end of the session are ignored: there the two cannot be told apart.
+
+    The residual depends on the drift slope, and a slope fitted across a gap whose length is not
+    yet known is biased by it (markedly so in a short session).  So once steps are found the slope
+    comes from pairs of points between the same steps only, and every pass re-measures the steps
+    already found, in both directions.  `known` steps (batch indices) are measured from the start.
     """
     lost = np.zeros(counts.size, dtype=np.int64)
-    for _ in range(2):  # a second pass finds losses hidden by a neighbouring one
+    steps = known.astype(np.int64)
+    for _ in range(4):
         last = (np.cumsum(counts + lost) - 1) / fs_hz
-        slope, _ = _lower_line(last, arrival)
+        segment = np.searchsorted(steps, np.arange(counts.size), side="right") if steps.size else np.full(counts.size, -1)
+        slope, _ = _lower_line(last, arrival, segment)
         residual = arrival - slope * last
         floor_until = _rolling_min(residual, half - 1, 0)
         floor_from = _rolling_min(residual, 0, half - 1)
         jump = np.concatenate([[-np.inf], floor_from[1:] - floor_until[:-1]])
-        jump[residual.size - half + 1 :] = -np.inf
-        steps = _first_full_steps(jump, min_gap_s)
-        added = np.rint(jump[steps] * fs_hz / slope).astype(np.int64)
-        if not np.any(added > 0):
+        change = np.zeros(counts.size, dtype=np.int64)
+        change[steps] = np.rint(jump[steps] * fs_hz / slope).astype(np.int64)
+        candidates = jump.copy()
+        candidates[residual.size - half + 1 :] = -np.inf
+        candidates[steps] = -np.inf
+        new = _first_full_steps(candidates, min_gap_s)
+        new = new[np.abs(new[:, None] - steps[None, :]).min(axis=1, initial=half) >= half]
+        change[new] = np.maximum(np.rint(jump[new] * fs_hz / slope).astype(np.int64), 0)
+        if not np.any(change):
             break
-        lost[steps] += np.maximum(added, 0)
+        lost = np.maximum(lost + change, 0)
+        steps = np.union1d(steps, new[change[new] > 0])
     return lost
 
 

@@ -46,6 +46,9 @@ class DeviceProfile:
         A second characteristic to subscribe to before writing commands (Polar control point).
     write_with_response : bool
         Whether commands are written as requests (with response).
+    configure_before_subscribe : bool
+        The device streams as soon as notifications are enabled, at whatever rate it has: write
+        the start commands (its rate) first, so that no sample goes out at the old rate.
     rates_hz : tuple of float
         Sample rates the profile can set; ``default_rate_hz`` is used when none is asked for.
     start_commands, rate_commands : callable (fs_hz) -> tuple of bytes
@@ -83,6 +86,7 @@ class DeviceProfile:
     rate_commands: Callable[[float], tuple[bytes, ...]] = _no_commands
     indicate_uuid: str | None = None
     write_with_response: bool = False
+    configure_before_subscribe: bool = False
     acc_lsb_mps2: float | None = None
     gyro_lsb_radps: float | None = None
     has_gyro: bool = True
@@ -189,6 +193,7 @@ WITMOTION = DeviceProfile(
     decoder_factory=lambda fs: witmotion.WitMotionDecoder(),
     start_commands=witmotion.rate_commands,
     rate_commands=witmotion.rate_commands,
+    configure_before_subscribe=True,
     acc_lsb_mps2=witmotion.ACC_LSB_MPS2,
     gyro_lsb_radps=witmotion.GYRO_LSB_RADPS,
     notes="streams 10 Hz on subscribe; the 200 Hz BLE rate is not confirmed sustainable",
@@ -267,6 +272,7 @@ THINGY52 = DeviceProfile(
     decoder_factory=lambda fs: thingy.ThingyDecoder(),
     start_commands=_thingy_config,
     rate_commands=_thingy_config,
+    configure_before_subscribe=True,
     acc_lsb_mps2=thingy.ACC_LSB_MPS2,
     gyro_lsb_radps=thingy.GYRO_LSB_RADPS,
     has_mag=True,

@@ -6,6 +6,8 @@ read                 read any supported file, format detected automatically
 read_csv             the canonical CSV (``time,ax,ay,az,gx,gy,gz`` [+ ``mx,my,mz``])
 write_csv            write the canonical CSV
 FORMATS              the registered readers, by name
+session_file         sensorback's live session files (SQLite): ``read_sensors``, ``read_raw``, ...
+parquet              ``write_parquet`` (needs the ``parquet`` extra)
 
 Every reader module provides ``detect(path) -> bool`` and ``read(path, **options) -> Recording``
 and is imported only when used.
@@ -25,6 +27,7 @@ FORMATS: dict[str, str] = {
     "canonical": ".canonical",
     "qsense": ".qsense",
     "sisfall": ".sisfall",
+    "session": ".session_file",
 }
 
 

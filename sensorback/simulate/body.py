@@ -26,13 +26,25 @@ def min_jerk(s: np.ndarray) -> np.ndarray:
     return s**3 * (10 - 15 * s + 6 * s**2)
 
 
-def band_noise(rng: np.random.Generator, n: int, fs: float, lo: float, hi: float) -> np.ndarray:
-    """Unit-RMS band-limited Gaussian noise."""
+def band_noise(rng: np.random.Generator, n: int, fs: float, lo: float, hi: float, settle: bool = False) -> np.ndarray:
+    """Unit-RMS band-limited Gaussian noise.
+
+    With ``settle`` the filter gets three periods of its lowest frequency to settle, drawn from
+    a generator of its own (seeded by the draws from ``rng``, so that what ``rng`` gives to
+    everything else is unchanged), and its start-up transient is cut off.  Without it the
+    noise starts with that transient: a swing of up to five times its RMS over the first few
+    seconds, harmless for a breathing rate's wander or for tremor, but not for sway (it would
+    move the body away from the posture the truth says it holds).
+    """
     if n < 32:
         return np.zeros(n)
     x = rng.normal(size=n + 64)
+    pad = max(0, int(3.0 * fs / lo) - 32) if settle else 0
+    if pad:
+        extra = np.random.default_rng(np.frombuffer(x[:4].tobytes(), dtype=np.uint32))
+        x = np.concatenate((extra.normal(size=pad), x, extra.normal(size=pad)))
     sos = butter(2, [lo, min(hi, 0.45 * fs)], btype="band", fs=fs, output="sos")
-    y = sosfiltfilt(sos, x)[32:-32]
+    y = sosfiltfilt(sos, x)[pad + 32 : x.size - pad - 32]
     sd = y.std()
     return y / sd if sd > 0 else y
 
@@ -125,34 +137,47 @@ def build_motion(
             sign = 1.0
             d_pitch[sel] += sign * off
             br = p["breath_deg"] * np.sin(2 * np.pi * p["breathing_bpm"] / 60 * tr + rng.uniform(0, 6.3))
-            sway = p["sway_deg"] * band_noise(rng, idx.size, fs_int, 0.1, 1.5)
+            sway = p["sway_deg"] * band_noise(rng, idx.size, fs_int, 0.1, 1.5, settle=True)
             d_pitch[sel] += br + sway
-            d_roll[sel] += p["sway_deg"] * band_noise(rng, idx.size, fs_int, 0.1, 1.5)
+            d_roll[sel] += p["sway_deg"] * band_noise(rng, idx.size, fs_int, 0.1, 1.5, settle=True)
             # the hips rise and fall with the reps
             pos_extra[sel, 2] += 0.004 * off
+            # ranges of motion as positive amplitudes (a bridge lowers the pitch, a hyperextension
+            # raises it); means and per-rep lists, as in the analysis output
+            rom = [abs(float(x)) for x in p["rom_deg"]]
+            top = [float(x) for x in p["top_hold_s"]]
             rec.update(reps=len(peaks), rep_times_true_s=[tm.start_s + x for x in peaks],
-                       rom_deg=[float(x) for x in p["rom_deg"]],
-                       top_hold_s=[float(x) for x in p["top_hold_s"]], variant=p.get("variant"))
+                       rom_deg=float(np.mean(rom)), rep_rom_deg=rom, top_hold_s=float(np.mean(top)),
+                       rep_top_hold_s=top, variant=p.get("variant"))
         elif ph.kind == "hold":
             T = ph.duration_s
             env = 1.0 + p["fatigue_gain"] * tr / T
-            sp = band_noise(rng, idx.size, fs_int, 0.08, 1.2)
-            sr = band_noise(rng, idx.size, fs_int, 0.08, 1.2)
+            sp = band_noise(rng, idx.size, fs_int, 0.08, 1.2, settle=True)
+            sr = band_noise(rng, idx.size, fs_int, 0.08, 1.2, settle=True)
             amp = p["sway_deg"] / np.sqrt(2.0)
+            # the fast part of the motion (sway, breathing, tremor, jerks), for the sway truth
+            fast_p = amp * env * sp
+            fast_r = amp * env * sr
             d_pitch[sel] += amp * env * sp
             d_roll[sel] += amp * env * sr
             sway_rms[sel] = p["sway_deg"] * env
             bhz = p["breathing_bpm"] / 60.0
             # breathing with a slowly wandering rate
             phase_b = 2 * np.pi * np.cumsum(bhz * (1 + 0.08 * band_noise(rng, idx.size, fs_int, 0.01, 0.1))) / fs_int
-            d_pitch[sel] += p["breath_deg"] * np.sin(phase_b + rng.uniform(0, 6.3))
+            breath = p["breath_deg"] * np.sin(phase_b + rng.uniform(0, 6.3))
+            d_pitch[sel] += breath
+            fast_p = fast_p + breath
             pos_extra[sel, 2] += 0.002 * np.sin(phase_b)
             trem = p["tremor_deg"] * env * band_noise(rng, idx.size, fs_int, p["tremor_hz"] - 1.5, p["tremor_hz"] + 1.5)
             d_pitch[sel] += trem
             d_roll[sel] += 0.7 * trem
+            fast_p = fast_p + trem
+            fast_r = fast_r + 0.7 * trem
             for j in p["jerks"]:
                 pulse = np.exp(-0.5 * ((tr - j["t_rel_s"]) / 0.06) ** 2) * j["size_deg"]
-                d_pitch[sel] += pulse * (1 if rng.random() < 0.5 else -1)
+                pulse = pulse * (1 if rng.random() < 0.5 else -1)
+                d_pitch[sel] += pulse
+                fast_p = fast_p + pulse
             breaks = []
             for fb in p["form_breaks"]:
                 ramp = min_jerk((tr - fb["t_rel_s"]) / fb["ramp_s"])
@@ -162,7 +187,8 @@ def build_motion(
                 d_pitch[sel] += sgn * fb["deviation_deg"] * ramp
                 breaks.append({"start_true_s": tm.start_s + fb["t_rel_s"], "direction": fb["direction"],
                                "deviation_deg": fb["deviation_deg"], "pitch_change_deg": sgn * fb["deviation_deg"]})
-            rec.update(duration_true_s=T, sway_deg_rms=float(p["sway_deg"] * (1 + p["fatigue_gain"] / 2)),
+            rec.update(duration_true_s=T, sway_deg_rms=float(np.sqrt(np.mean(fast_p**2 + fast_r**2))),
+                       sway_param_deg=float(p["sway_deg"]),
                        fatigue_gain=p["fatigue_gain"], breathing_bpm=p["breathing_bpm"],
                        breaths=float(p["breathing_bpm"] * T / 60.0), form_breaks=breaks,
                        jerks=[{"time_true_s": tm.start_s + j["t_rel_s"], "size_deg": j["size_deg"]} for j in p["jerks"]])
@@ -176,8 +202,8 @@ def build_motion(
             pos_extra[sel, 1] += 0.02 * np.sin(np.pi * f * tr)
         else:  # rest, calibration
             sway = p.get("sway_deg", 0.1)
-            d_pitch[sel] += sway * band_noise(rng, idx.size, fs_int, 0.05, 0.8)
-            d_roll[sel] += sway * band_noise(rng, idx.size, fs_int, 0.05, 0.8)
+            d_pitch[sel] += sway * band_noise(rng, idx.size, fs_int, 0.05, 0.8, settle=True)
+            d_roll[sel] += sway * band_noise(rng, idx.size, fs_int, 0.05, 0.8, settle=True)
         truth.append(rec)
 
     # transitions: ease the key angles between neighbouring phases

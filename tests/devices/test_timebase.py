@@ -174,3 +174,36 @@ def test_sample_batch_is_immutable_and_checked():
         batch.acc[0, 0] = 1.0
     with pytest.raises(ValueError):
         SampleBatch(np.zeros((2, 3)), host_time_s=0.0, gyro=np.ones((3, 3)))
+
+
+def _link_loss_session(seed: int, gap_at: int, gap_len: int, n: int = 450, fs: float = 100.0):
+    """A short host-timed session (one sample per notification) whose link drops once."""
+    rng = np.random.default_rng(seed)
+    t = 1000.0 + np.arange(n) / fs
+    keep = np.ones(n, dtype=bool)
+    keep[gap_at : gap_at + gap_len] = False
+    arrival = np.maximum.accumulate(t + 0.0003 + rng.exponential(0.002, n))
+    batches = [SampleBatch(np.zeros((1, 3)), host_time_s=float(a)) for a in arrival[keep]]
+    return batches, t[keep], arrival[keep]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_host_timed_short_session_with_a_link_loss(seed):
+    """A gap of 60-400 ms in a 4.5 s session: the drift slope must not absorb it."""
+    rng = np.random.default_rng(100 + seed)
+    gap_at, gap_len = int(rng.integers(100, 200)), int(rng.integers(6, 40))
+    batches, truth, _ = _link_loss_session(seed, gap_at, gap_len)
+    tb = build_time_base(batches, fs_hz=100.0)
+    [gap] = tb.gaps
+    assert (gap.index, gap.n_lost) == (gap_at, gap_len)
+    assert np.max(np.abs(tb.t0_host_s + tb.time_s - truth)) < 0.002
+
+
+def test_known_breaks_are_measured_even_near_the_end():
+    """A link re-made 1 s before the end: too late to see as a lasting step, but it is known."""
+    batches, truth, arrival = _link_loss_session(7, 330, 25)
+    assert build_time_base(batches, fs_hz=100.0).gaps == ()  # undetectable from arrivals alone
+    tb = build_time_base(batches, fs_hz=100.0, breaks_s=[arrival[330] - 0.001])
+    [gap] = tb.gaps
+    assert (gap.index, gap.n_lost) == (330, 25)
+    assert np.max(np.abs(tb.t0_host_s + tb.time_s - truth)) < 0.002

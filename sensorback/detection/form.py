@@ -1,0 +1,128 @@
+"""Sag and pike: drift of a hold from its own early baseline, and the form breaks it makes.
+
+The sagittal drift is the smoothed pitch minus its median over the hold's first
+``baseline_s`` seconds; the lateral (in side planks rotational) drift is the same for the
+rotation about the spine, ``phi = atan2(up_y, up_z)``.  A form break is a drift beyond
+``form_threshold_deg`` for at least ``form_dwell_s``; its start is where a minimum-jerk ramp
+fitted to the drift leaves the baseline, its size the drift where the break is largest.
+
+Directions: in planks and side planks the hips dropping lowers the pitch (``sag``) and
+lifting them raises it (``pike``); in a bridge the hips dropping raises the pitch towards
+lying (``sag``) and lifting them further lowers it (``pike``).  Lateral breaks are
+``lateral`` (``rotation`` in side planks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..processing.filters import runs, smooth
+from ..settings import DetectionSettings
+
+_MINJERK_STEPS = np.linspace(0.0, 1.0, 41)
+
+
+def rotation_about_spine_deg(up: np.ndarray) -> np.ndarray:
+    """Angle of the up-vector about the cranial axis (0 face down, ±90 on a side), deg."""
+    return np.degrees(np.arctan2(up[:, 1], up[:, 2]))
+
+
+def drift_from_baseline(angle_deg: np.ndarray, fs: float, settings: DetectionSettings) -> np.ndarray:
+    """Smoothed angle minus its median over the baseline part of the hold (deg)."""
+    skip = int(round(1.0 * fs))
+    n_base = max(1, int(round(settings.baseline_s * fs)))
+    # the baseline is the hold's early posture, but never more than its first third
+    n_base = min(n_base, max(1, angle_deg.size // 3))
+    base = float(np.median(angle_deg[min(skip, angle_deg.size - 1) : skip + n_base]))
+    return smooth(angle_deg, max(1, int(round(0.5 * settings.form_smooth_s * fs)))) - base
+
+
+def fit_onset(t: np.ndarray, drift: np.ndarray, amp: float) -> float:
+    """Start time of a minimum-jerk ramp from 0 to ``amp`` fitted to ``drift`` (least squares
+    over its start and duration; a coarse grid, then a fine one)."""
+    if t.size < 4 or amp == 0:
+        return float(t[0])
+    step = max(1, t.size // 150)  # the ramp is slow: a few points per second are plenty
+    tt, y = t[::step], drift[::step]
+
+    def sse_of(starts: np.ndarray, durations: np.ndarray) -> np.ndarray:
+        s = np.clip((tt - starts[None, :, None]) / durations[:, None, None], 0.0, 1.0)
+        return np.sum((y - amp * s**3 * (10.0 - 15.0 * s + 6.0 * s * s)) ** 2, axis=2)
+
+    durations = np.arange(0.5, 10.01, 0.5)
+    starts = np.arange(tt[0], max(tt[0] + 0.01, tt[-1] - 0.4), 0.5)
+    i, j = np.unravel_index(int(np.argmin(sse_of(starts, durations))), (durations.size, starts.size))
+    durations = np.clip(durations[i] + np.arange(-0.5, 0.51, 0.1), 0.2, None)
+    starts = starts[j] + np.arange(-0.5, 0.51, 0.1)
+    i, j = np.unravel_index(int(np.argmin(sse_of(starts, durations))), (durations.size, starts.size))
+    return float(starts[j])
+
+
+def find_form_breaks(
+    t: np.ndarray,
+    pitch_deg: np.ndarray,
+    up: np.ndarray,
+    exercise: str,
+    fs: float,
+    settings: DetectionSettings = DetectionSettings(),
+) -> tuple[list[dict], dict]:
+    """Form breaks of one hold and its drift summary.
+
+    Parameters
+    ----------
+    t, pitch_deg : ndarray, shape (n,)
+        Grid times (s) and pitch during the hold.
+    up : ndarray, shape (n, 3)
+        Up-vector in body axes.
+    exercise : str
+        The hold's exercise (decides which way is a sag).
+
+    Returns
+    -------
+    breaks : list of dict
+        ``start_s``, ``direction``, ``deviation_deg`` (signed change of ``axis``), ``axis``
+        (``pitch`` or ``roll``), ``end_s``, ``duration_s``.
+    drift : dict
+        Largest sagittal and lateral drift (deg, signed) and the baseline pitch.
+    """
+    s = settings
+    out = []
+    phi = np.degrees(np.unwrap(np.radians(rotation_about_spine_deg(up))))
+    # face up, turning the left side up lowers phi: flip it so that it follows the roll
+    uz = float(np.median(up[:, 2]))
+    if uz < -0.5:
+        phi = -phi
+    drifts = {"pitch": drift_from_baseline(pitch_deg, fs, s), "roll": drift_from_baseline(phi, fs, s)}
+    dwell = max(1, int(round(s.form_dwell_s * fs)))
+    for axis, d in drifts.items():
+        for a, b in runs(np.abs(d) > s.form_threshold_deg):
+            if b - a < dwell:
+                continue
+            peak = a + int(np.argmax(np.abs(d[a:b])))
+            sign = float(np.sign(d[peak]))
+            # the ramp: up to where the drift first comes near its largest value, from where it
+            # last crossed zero before (but at most 20 s back)
+            full = a + int(np.flatnonzero(sign * d[a : peak + 1] >= 0.8 * abs(d[peak]))[0])
+            amp = float(np.mean(d[full : min(b, full + dwell)]))
+            zero = np.flatnonzero(sign * d[:a] <= 0.0)
+            lo = max(int(zero[-1]) if zero.size else 0, full - int(round(20.0 * fs)))
+            hi = min(b, full + dwell)
+            start = fit_onset(t[lo:hi], d[lo:hi], amp)
+            out.append({"start_s": start, "direction": _direction(exercise, axis, sign), "axis": axis,
+                        "deviation_deg": float(d[peak]), "end_s": float(t[b - 1]),
+                        "duration_s": float(t[b - 1] - start)})
+    out.sort(key=lambda x: x["start_s"])
+    summary = {"max_sagittal_drift_deg": _extreme(drifts["pitch"]),
+               "max_lateral_drift_deg": _extreme(drifts["roll"])}
+    return out, summary
+
+
+def _extreme(x: np.ndarray) -> float:
+    return float(x[int(np.argmax(np.abs(x)))]) if x.size else float("nan")
+
+
+def _direction(exercise: str, axis: str, sign: float) -> str:
+    if axis == "roll":
+        return "rotation" if exercise.startswith("side_plank") else "lateral"
+    hips_down = 1.0 if exercise == "bridge" else -1.0
+    return "sag" if sign == hips_down else "pike"

@@ -1,0 +1,439 @@
+"""Still postures ("spans") and the exercise holds among them.
+
+1. Still runs: the stance is not ``MOVING`` (:func:`.posture.compute_stance`).
+2. Each still run is split where the stance or the sway state (resting or holding) changes.
+   A change between lying flat and raised (face down) or hips up (face up) is a new posture
+   only when the sacrum moves vertically, the pitch moves while the sway starts, or the sway
+   collapses to rest level; otherwise it is a sag or pike of the same hold.
+3. Every span gets a sacrum height (:mod:`.height`) and an exercise: face-down raised postures
+   are planks, floor hyperextensions (low) or bench hyperextensions (high).
+4. A hold's ends are moved to where the movement into it ends and the one out of it starts:
+   minimum-jerk speed profiles fitted to the turning and to the vertical velocity there, or a
+   minimum-jerk step fitted across a slow transition inside one still run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..processing.filters import runs
+from ..settings import DetectionSettings
+from .height import edge_sd, fit_gravity, gravity_at, solve_heights, vertical_displacement
+from .posture import (
+    MOVING,
+    PRONE_FLAT,
+    PRONE_RAISED,
+    SIDE_LEFT,
+    SIDE_RIGHT,
+    STANCE_NAMES,
+    SUPINE_FLAT,
+    SUPINE_HIPS_UP,
+    UPRIGHT,
+    hysteresis,
+)
+from .signals import Grid
+
+_PAIRS = ({PRONE_FLAT, PRONE_RAISED}, {SUPINE_FLAT, SUPINE_HIPS_UP})
+
+
+@dataclass
+class Span:
+    """A still posture on the grid: indices ``[a, b)``, its stance and what it is."""
+
+    a: int
+    b: int
+    stance: int
+    activity_deg_s: float = float("nan")
+    height_m: float = float("nan")
+    height_sd_m: float = float("nan")
+    kind: str = "rest"
+    exercise: str | None = None
+    variant: str | None = None
+    start_s: float = float("nan")
+    end_s: float = float("nan")
+
+    @property
+    def name(self) -> str:
+        return STANCE_NAMES[self.stance]
+
+
+def _pieces(codes: np.ndarray, min_len: int) -> list[list[int]]:
+    """Runs ``[start, stop, code]`` of constant code; runs shorter than ``min_len`` are absorbed
+    by their longer neighbour."""
+    cuts = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate(([0], cuts))
+    stops = np.concatenate((cuts, [codes.size]))
+    pieces = [[int(s), int(e), int(codes[s])] for s, e in zip(starts, stops)]
+    while len(pieces) > 1:
+        lengths = [p[1] - p[0] for p in pieces]
+        k = int(np.argmin(lengths))
+        if lengths[k] >= min_len:
+            break
+        if k == 0 or (k < len(pieces) - 1 and lengths[k + 1] > lengths[k - 1]):
+            pieces[k + 1][0] = pieces[k][0]
+        else:
+            pieces[k - 1][1] = pieces[k][1]
+        del pieces[k]
+        merged = [pieces[0]]
+        for p in pieces[1:]:
+            if p[2] == merged[-1][2]:
+                merged[-1][1] = p[1]
+            else:
+                merged.append(p)
+        pieces = merged
+    return pieces
+
+
+def vertical_acceleration(grid: Grid, spans: list[Span]) -> np.ndarray:
+    """Vertical linear acceleration at every grid point, m/s², with the accelerometer's
+    posture-dependent reading at rest (fitted over the still spans) as gravity."""
+    f_up = np.sum(grid.acc * grid.up, axis=1)
+    if not spans:
+        return f_up - float(np.median(f_up))
+    up = np.array([np.mean(grid.up[s.a : s.b], axis=0) for s in spans])
+    up /= np.linalg.norm(up, axis=1, keepdims=True)
+    mag = np.array([np.median(np.linalg.norm(grid.acc[s.a : s.b], axis=1)) for s in spans])
+    coef = fit_gravity(up, mag, np.array([s.b - s.a for s in spans], dtype=float))
+    return f_up - gravity_at(coef, grid.up)
+
+
+def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], settings: DetectionSettings) -> bool:
+    """Whether two neighbouring pieces ``[start, stop, stance, quiet]`` of a still run are one
+    posture.
+
+    Different stances are different postures, except flat and raised (or hips up) of one
+    family, which are one swaying, sagging or piking hold unless the sacrum moves vertically
+    between them.  A posture stays the same while its sway grows (fatigue) unless the pitch
+    moves too; it ends when the sway collapses to rest level (a hold let go).
+    """
+    (pa, pb, ps, pq), (qa, qb, qs, qq) = p, q
+    if ps != qs and {ps, qs} not in _PAIRS:
+        return False
+    pad = int(round(2.5 * grid.fs))
+    i0, i1 = max(pa, pb - pad), min(qb - 1, qa + pad)
+    dh = vertical_displacement(grid.t, f_up, i0, i1, max(1, int(round(0.2 * grid.fs))))
+    act_p = float(np.median(grid.activity[pa:pb]))
+    act_q = float(np.median(grid.activity[qa:qb]))
+    # the sway of a shaky hold blurs the integration: demand more there
+    if abs(dh) >= settings.split_height_m + settings.split_height_per_activity_m * min(act_p, act_q):
+        return False
+    one, five = int(round(1.0 * grid.fs)), int(round(5.0 * grid.fs))
+    level_p = np.median(grid.pitch_deg[max(pa, pb - five) : max(pa + 1, pb - one)])
+    level_q = np.median(grid.pitch_deg[min(qb - 1, qa + one) : min(qb, qa + five)])
+    moved = abs(level_q - level_p) >= settings.split_min_pitch_deg
+    if pq == qq:
+        return ps == qs or not pq or not moved
+    if not pq:  # active, then quiet
+        return act_p < settings.rest_drop_ratio * act_q
+    return not moved
+
+
+def split_still_run(
+    grid: Grid, stance: np.ndarray, quiet: np.ndarray, f_up: np.ndarray, a: int, b: int,
+    settings: DetectionSettings,
+) -> list[Span]:
+    """Split the still run ``[a, b)`` into spans of one posture each, deciding between every two
+    neighbouring pieces of constant stance and sway state; ``f_up`` is the specific force along
+    the up-vector."""
+    codes = 2 * stance[a:b].astype(np.int16) + quiet[a:b]
+    pieces = [[s + a, e + a, c // 2, c % 2] for s, e, c in _pieces(codes, max(1, int(round(1.5 * grid.fs))))]
+    spans = [Span(pieces[0][0], pieces[0][1], pieces[0][2])]
+    for p, q in zip(pieces[:-1], pieces[1:]):
+        if _same_posture(grid, f_up, p, q, settings):
+            spans[-1].b = q[1]  # a drift: the posture keeps the stance it started with
+        else:
+            spans.append(Span(q[0], q[1], q[2]))
+    return spans
+
+
+def find_spans(grid: Grid, stance: np.ndarray, settings: DetectionSettings = DetectionSettings()) -> list[Span]:
+    """Still postures of at least ``min_static_s``, split by posture, in time order."""
+    still = (stance != MOVING) & grid.valid
+    min_len = max(2, int(round(settings.min_static_s * grid.fs)))
+    f_up = np.sum(grid.acc * grid.up, axis=1)
+    thr = settings.quiet_activity_deg_s
+    quiet = hysteresis(-grid.activity, -1.2 * thr, -0.8 * thr).astype(np.int16)
+    # resting and holding differ in sway only where the posture alone cannot tell them apart
+    quiet[(stance != PRONE_FLAT) & (stance != SUPINE_FLAT)] = 0
+    spans: list[Span] = []
+    for a, b in runs(still):
+        if b - a >= min_len:
+            spans.extend(split_still_run(grid, stance, quiet, f_up, int(a), int(b), settings))
+    for s in spans:
+        s.activity_deg_s = float(np.median(grid.activity[s.a : s.b]))
+    return [s for s in spans if s.b - s.a >= min_len]
+
+
+def _quietest(grid: Grid, a: int, b: int) -> int:
+    """Index of the least accelerated grid point in ``[a, b)``: a zero-velocity anchor."""
+    return a + int(np.argmin(grid.jolt[a:b]))
+
+
+def assign_heights(
+    grid: Grid, spans: list[Span], acc_up: np.ndarray, settings: DetectionSettings = DetectionSettings()
+) -> None:
+    """Give every span a sacrum height (in place) from the movements between spans.
+
+    The vertical acceleration ``acc_up`` (:func:`vertical_acceleration`) is integrated from the
+    calmest moment near the end of one span to the calmest near the start of the next; across a
+    slow transition inside one still run, from just before to just after its fitted step
+    (``end_s``, ``start_s``, see :func:`span_bounds`).
+    Standing spans anchor the chain at ``standing_height_m``, quiet flat ones at
+    ``prone_height_m`` or ``supine_height_m``; the robust solve (:func:`.height.solve_heights`)
+    discounts an anchor that the movements contradict (a quiet bench hold looks like lying prone,
+    but sits a metre higher).
+    """
+    n = len(spans)
+    keep = list(range(n))
+    edges = []
+    half = int(round(0.5 * grid.fs))
+    edge = int(round(2.0 * grid.fs))
+    settle = max(1, int(round(0.2 * grid.fs)))
+    for k, k2 in zip(keep[:-1], keep[1:]):
+        p, q = spans[k], spans[k2]
+        if p.b == q.a:
+            e, s = grid.index([p.end_s - 0.3, q.start_s + 0.3])
+            i0 = _quietest(grid, max(p.a, e - half), max(p.a + 1, e + 1))
+            i1 = _quietest(grid, min(s, q.b - 1), min(q.b, s + half + 1))
+        else:
+            i0 = _quietest(grid, max(p.a, p.b - edge), p.b)
+            i1 = _quietest(grid, q.a, min(q.b, q.a + edge))
+        dur = grid.t[i1] - grid.t[i0]
+        if p.stance == UPRIGHT and q.stance == UPRIGHT:
+            # turning or walking between two standing spans keeps the height; integrating
+            # through gait would only add error
+            edges.append((k, k2, 0.0, 0.03))
+        elif 0 < dur <= settings.max_zupt_s and grid.valid[i0 : i1 + 1].all():
+            edges.append((k, k2, vertical_displacement(grid.t, acc_up, i0, i1, settle), edge_sd(dur)))
+    priors = [(k, settings.standing_height_m, 0.08) for k in keep if spans[k].stance == UPRIGHT]
+    for k in keep:
+        s = spans[k]
+        if s.activity_deg_s < settings.quiet_activity_deg_s and s.stance == PRONE_FLAT:
+            priors.append((k, settings.prone_height_m, 0.04))
+        elif s.activity_deg_s < settings.quiet_activity_deg_s and s.stance == SUPINE_FLAT:
+            priors.append((k, settings.supine_height_m, 0.06))
+    h, sd = solve_heights(n, edges, priors)
+    for k, s in enumerate(spans):
+        s.height_m, s.height_sd_m = float(h[k]), float(sd[k])
+
+
+def _gauss(x: float, mean: float, sd: float) -> float:
+    return float(np.exp(-0.5 * ((x - mean) / sd) ** 2) / sd)
+
+
+def is_floor_height(height_m: float, sd_m: float, settings: DetectionSettings = DetectionSettings()) -> bool:
+    """Whether a raised face-down hold at this sacrum height (± its uncertainty) is on the floor
+    (a superman) rather than a plank: the likelier of the two height distributions, weighted
+    by how much more common planks are."""
+    s = settings
+    sd = sd_m if np.isfinite(sd_m) else 0.2
+    plank = _gauss(height_m, s.plank_height_m, float(np.hypot(s.plank_height_sd_m, sd)))
+    floor = _gauss(height_m, s.floor_height_m, float(np.hypot(s.floor_height_sd_m, sd)))
+    return floor > s.plank_odds * plank
+
+
+def classify_span(span: Span, pitch_deg: float, settings: DetectionSettings = DetectionSettings()) -> None:
+    """Set ``kind``, ``exercise`` and ``variant`` of a span (in place) from its stance, median
+    pitch, sway and height."""
+    s = settings
+    st, h = span.stance, span.height_m
+    known = bool(np.isfinite(h))
+    active = span.activity_deg_s >= s.quiet_activity_deg_s
+    span.kind, span.exercise, span.variant = "rest", None, None
+    if st in (SIDE_LEFT, SIDE_RIGHT) and (active or pitch_deg >= s.side_plank_min_pitch_deg):
+        span.kind, span.exercise = "hold", "side_plank_left" if st == SIDE_LEFT else "side_plank_right"
+    elif st == SUPINE_HIPS_UP:
+        span.kind, span.exercise = "hold", "bridge"
+    elif st in (PRONE_RAISED, PRONE_FLAT):
+        if known and h >= s.bench_min_height_m:
+            span.kind, span.exercise, span.variant = "hold", "hyperextension", "bench"
+        elif st == PRONE_RAISED and known and is_floor_height(h, span.height_sd_m, s):
+            span.kind, span.exercise, span.variant = "hold", "hyperextension", "floor"
+        elif st == PRONE_RAISED or (active and known and not is_floor_height(h, span.height_sd_m, s)):
+            # a plank held low (or sagging from the start) is still a plank: high and swaying
+            span.kind, span.exercise = "hold", "plank"
+
+
+def _bell(s: np.ndarray) -> np.ndarray:
+    """Speed profile of a minimum-jerk movement (unit area) over its progress ``s``."""
+    s = np.clip(s, 0.0, 1.0)
+    return 30.0 * s * s * (1.0 - s) ** 2
+
+
+def _minjerk(s: np.ndarray) -> np.ndarray:
+    s = np.clip(s, 0.0, 1.0)
+    return s**3 * (10.0 - 15.0 * s + 6.0 * s * s)
+
+
+def _best(sse: np.ndarray) -> tuple[int, ...] | None:
+    k = np.unravel_index(int(np.argmin(sse)), sse.shape)
+    return tuple(int(i) for i in k) if np.isfinite(sse[k]) else None
+
+
+def _half_bell_sse(tt: np.ndarray, yy: np.ndarray, peak_t: float, durations: np.ndarray,
+                   shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Residual of the best-scaled speed profile for each (duration, shift of the middle from
+    the peak); and the movements' start times."""
+    d = durations[:, None, None]
+    start = peak_t + shifts[None, :, None] - d / 2
+    f = _bell((tt[None, None, :] - start) / d) / d
+    den = np.sum(f * f, axis=2)
+    amp = np.sum(f * yy, axis=2) / np.where(den > 0, den, 1.0)
+    sse = np.sum((yy - amp[..., None] * f) ** 2, axis=2)
+    sse[(amp <= 0) | (den <= 0)] = np.inf
+    return sse, start[..., 0]
+
+
+def fit_half_bell(t: np.ndarray, y: np.ndarray, peak: int, far: int, falling: bool) -> float | None:
+    """Where a minimum-jerk movement ends (``falling``: its speed falls from ``peak`` towards
+    ``far``) or starts (rising from ``far`` to ``peak``), from a least-squares fit of the speed
+    profile ``y`` (one sign, e.g. the rate about the movement's axis) over that half.
+
+    The fit searches the movement's duration and the offset of its middle from the peak on a
+    coarse grid, then on a fine one around the best; the amplitude is solved for.  Returns None
+    when no positive fit exists.
+    """
+    lo, hi = (peak, far) if falling else (far, peak + 1)
+    if hi - lo < 3:
+        return None
+    tt, yy = t[lo:hi], y[lo:hi]
+    durations, shifts = np.arange(0.4, 4.81, 0.3), np.arange(-0.6, 0.61, 0.15)
+    sse, start = _half_bell_sse(tt, yy, float(t[peak]), durations, shifts)
+    k = _best(sse)
+    if k is None:
+        return None
+    durations = durations[k[0]] + np.arange(-0.3, 0.301, 0.05)
+    durations = durations[durations > 0.2]
+    shifts = shifts[k[1]] + np.arange(-0.15, 0.151, 0.03)
+    sse, start = _half_bell_sse(tt, yy, float(t[peak]), durations, shifts)
+    k = _best(sse)
+    if k is None:
+        return None
+    ts = float(start[k])
+    return ts + float(durations[k[0]]) if falling else ts
+
+
+def fit_step(t: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """Start time and duration of a minimum-jerk step of ``x`` from 0 to 1 (least squares,
+    coarse grid then fine)."""
+
+    def sse_of(starts: np.ndarray, durations: np.ndarray) -> np.ndarray:
+        sse = np.sum((x - _minjerk((t - starts[None, :, None]) / durations[:, None, None])) ** 2, axis=2)
+        sse[(starts[None, :] + durations[:, None]) > t[-1] + 1e-9] = np.inf
+        return sse
+
+    durations = np.arange(0.5, 6.01, 0.5)
+    starts = np.arange(t[0], t[-1], 0.25)
+    if starts.size == 0:
+        return float(t[0]), float(t[-1] - t[0])
+    k = _best(sse_of(starts, durations)) or (0, 0)
+    durations = np.clip(durations[k[0]] + np.arange(-0.5, 0.501, 0.1), 0.3, None)
+    starts = starts[k[1]] + np.arange(-0.25, 0.251, 0.05)
+    k = _best(sse_of(starts, durations)) or (0, 0)
+    return float(starts[k[1]]), float(durations[k[0]])
+
+
+def _first_peak(sig: np.ndarray, start: int, step: int, threshold: float, limit: int) -> int | None:
+    """Peak of the first excursion of ``|sig|`` above ``threshold`` walking from ``start`` by
+    ``step`` (±1) for at most ``limit`` samples."""
+    stop = int(np.clip(start + step * limit, 0, sig.size - 1))
+    idx = np.arange(start, stop + step, step)
+    hit = np.flatnonzero(np.abs(sig[idx]) > threshold)
+    if not hit.size:
+        return None
+    j = int(idx[hit[0]])
+    while 0 < j < sig.size - 1 and abs(sig[j + step]) >= abs(sig[j]):
+        j += step
+    return j
+
+
+def _movement_edge(grid: Grid, acc_up: np.ndarray, anchor: int, core: slice, side: int,
+                   settings: DetectionSettings) -> float | None:
+    """Start (``side=1``) or end (``side=-1``) of the movement next to a hold, seen from the
+    ``anchor`` inside it: the first turning and the first vertical movement are each fitted
+    as a minimum-jerk speed profile; the one closer to the hold wins."""
+    fs = grid.fs
+    limit = int(round(6.0 * fs))
+    far = int(np.clip(anchor + side * limit, 0, grid.n - 1))
+    reach = int(round(4.0 * fs))  # the half profile is fitted up to this far from its peak
+    found = []
+    speed = grid.speed_fine
+    threshold = max(settings.edge_min_speed_deg_s, 4.0 * float(np.median(speed[core])))
+    j = _first_peak(speed, anchor, side, threshold, limit)
+    if j is not None:
+        axis = grid.gyro[j] / max(float(np.linalg.norm(grid.gyro[j])), 1e-9)
+        near = int(np.clip(anchor, j - reach, j + reach))
+        edge = fit_half_bell(grid.t, grid.gyro @ axis, j, near, side < 0)
+        if edge is not None:
+            found.append(edge)
+    # vertical velocity from the anchor outwards, gravity as read in the hold itself
+    lo, hi = sorted((anchor, far))
+    a = acc_up[lo : hi + 1] - float(np.mean(acc_up[core]))
+    v = np.cumsum(a) / fs if side > 0 else -np.cumsum(a[::-1])[::-1] / fs
+    at = anchor - lo
+    j = _first_peak(v, at, side, settings.edge_min_vertical_m_s, int(round(4.0 * fs)))
+    if j is not None:
+        near = int(np.clip(at, j - reach, j + reach))
+        edge = fit_half_bell(grid.t[lo : hi + 1], np.sign(v[j]) * v, j, near, side < 0)
+        if edge is not None:
+            found.append(edge)
+    if not found:
+        return None
+    return max(found) if side < 0 else min(found)
+
+
+def step_between(grid: Grid, up_s: np.ndarray, p: Span, q: Span) -> tuple[float, float]:
+    """Start and end time of a slow transition between two neighbouring spans of one still run:
+    a minimum-jerk step fitted to the (smoothed) up-vector ``up_s`` between the two postures."""
+    fs = grid.fs
+    b = p.b
+    lo, hi = max(p.a, b - int(6 * fs)), min(q.b, b + int(6 * fs))
+    ref_p = np.mean(up_s[max(p.a, lo - int(3 * fs)) : max(p.a + 1, lo + int(1 * fs))], axis=0)
+    ref_q = np.mean(up_s[min(q.b - 1, hi - int(1 * fs)) : min(q.b, hi + int(3 * fs))], axis=0)
+    d = ref_q - ref_p
+    x = (up_s[lo:hi] - ref_p) @ d / max(float(d @ d), 1e-12)
+    start, duration = fit_step(grid.t[lo:hi], x)
+    return start, start + duration
+
+
+def provisional_bounds(grid: Grid, spans: list[Span], up_s: np.ndarray) -> None:
+    """Set ``start_s`` and ``end_s`` of every span (in place): across a slow transition inside
+    one still run, where the fitted step begins and ends; elsewhere the still run's edges."""
+    for s in spans:
+        s.start_s, s.end_s = float(grid.t[s.a]), float(grid.t[s.b - 1])
+    for p, q in zip(spans[:-1], spans[1:]):
+        if p.b == q.a:
+            p.end_s, q.start_s = step_between(grid, up_s, p, q)
+
+
+def refine_bounds(grid: Grid, spans: list[Span], k: int, acc_up: np.ndarray,
+                  settings: DetectionSettings = DetectionSettings()) -> None:
+    """Move the ends of ``spans[k]`` (in place) that face a movement to where that movement
+    starts or ends (:func:`_movement_edge`); ends facing a neighbouring span of the same still
+    run keep their fitted step (:func:`provisional_bounds`)."""
+    span = spans[k]
+    fs = grid.fs
+    inner = max(1, min(int(round(1.0 * fs)), (span.b - span.a) // 4))
+    for side in (-1, 1):
+        nb = k + side
+        adjacent = 0 <= nb < len(spans) and (spans[nb].b == span.a if side < 0 else spans[nb].a == span.b)
+        if adjacent:
+            continue
+        # anchor: the calmest moment near this end, where the body is surely in the posture
+        if side < 0:
+            near = (span.a + inner // 2, span.a + 2 * inner + 1)
+        else:
+            near = (span.b - 1 - 2 * inner, span.b - inner // 2)
+        anchor = _quietest(grid, max(span.a, near[0]), min(span.b, near[1]))
+        core = slice(anchor, min(span.b, anchor + int(4 * fs))) if side < 0 else \
+            slice(max(span.a, anchor - int(4 * fs)), anchor + 1)
+        edge = _movement_edge(grid, acc_up, anchor, core, side, settings)
+        if edge is not None:
+            # never into a data gap: the movement fitted there was interpolated, not measured
+            gap = np.flatnonzero(~grid.valid[: span.a] if side < 0 else ~grid.valid[span.b :])
+            if side < 0:
+                span.start_s = max(edge, float(grid.t[gap[-1] + 1])) if gap.size else edge
+            else:
+                span.end_s = min(edge, float(grid.t[span.b + gap[0] - 1])) if gap.size else edge

@@ -1,0 +1,167 @@
+"""The detection pipeline: grid → stance → rep sets → still postures → holds and rests → metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..processing.filters import smooth
+from ..settings import DetectionSettings
+from .breathing import breathing_rate
+from .form import find_form_breaks
+from .holds import (
+    Span,
+    assign_heights,
+    classify_span,
+    find_spans,
+    provisional_bounds,
+    refine_bounds,
+    vertical_acceleration,
+)
+from .jerks import find_jerks
+from .posture import MOVING, POSTURES, compute_stance, public_posture
+from .reps import find_rep_sets
+from .signals import Grid, make_grid
+from .wobble import compute_wobble
+
+
+@dataclass
+class Detection:
+    """Everything :func:`detect` found.
+
+    Attributes
+    ----------
+    segments : list of dict
+        Holds, rep sets and rests in time order (see :func:`detect_segments`).
+    grid : Grid or None
+        The detection signals (None for recordings too short to analyse).
+    posture : ndarray of int8
+        Index into :data:`~sensorback.detection.posture.POSTURES` at every grid point.
+    spans : list of Span
+        The still postures the holds and rests came from.
+    """
+
+    segments: list[dict[str, Any]] = field(default_factory=list)
+    grid: Grid | None = None
+    posture: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+    spans: list[Span] = field(default_factory=list)
+
+
+def _stats(x: np.ndarray) -> dict[str, float]:
+    if not x.size:
+        return {}
+    return {"mean": float(np.mean(x)), "median": float(np.median(x)), "sd": float(np.std(x)),
+            "min": float(np.min(x)), "max": float(np.max(x))}
+
+
+def describe_hold(
+    grid: Grid,
+    acc_up: np.ndarray,
+    span: Span,
+    raw: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    fs: float,
+    settings: DetectionSettings,
+) -> dict[str, Any]:
+    """The segment record of one hold with all its metrics.
+
+    ``raw`` is ``(time_s, pitch_deg, roll_deg, gyro_body)`` at the sample rate ``fs``.
+    """
+    t, pitch, roll, gyro = raw
+    a_s, b_s = span.start_s, span.end_s
+    ia, ib = int(grid.index(a_s)), int(grid.index(b_s)) + 1
+    ja, jb = np.searchsorted(t, [a_s, b_s], side="left")
+    jb = max(jb, ja + 1)
+    g_t, g_p, g_r = grid.t[ia:ib], grid.pitch_deg[ia:ib], grid.roll_deg[ia:ib]
+    breaks, drift = find_form_breaks(g_t, g_p, grid.up[ia:ib], span.exercise or "", grid.fs, settings)
+    wobble = compute_wobble(g_p, g_r, grid.fs, np.degrees(gyro[ja:jb]), fs, settings)
+    bpm, confidence = breathing_rate(g_p, acc_up[ia:ib], grid.fs, settings)
+    if wobble["score"] > settings.breathing_max_sway_deg:
+        bpm = None
+    return {
+        "kind": "hold", "exercise": span.exercise, "variant": span.variant,
+        "start_s": a_s, "end_s": b_s, "duration_s": b_s - a_s,
+        "wobble": wobble,
+        "breathing_bpm": bpm, "breaths": None if bpm is None else bpm * (b_s - a_s) / 60.0,
+        "breathing_confidence": confidence,
+        "form_breaks": breaks, **drift,
+        "jerks": find_jerks(g_t, g_p, g_r, grid.speed_fine[ia:ib], grid.fs, settings),
+        "pitch_deg": _stats(pitch[ja:jb]), "roll_deg": _stats(roll[ja:jb]),
+        "height_m": span.height_m,
+    }
+
+
+def detect(
+    time_s: np.ndarray,
+    pitch_deg: np.ndarray,
+    roll_deg: np.ndarray,
+    gyro_body: np.ndarray,
+    acc_body: np.ndarray,
+    fs: float,
+    settings: DetectionSettings = DetectionSettings(),
+) -> Detection:
+    """Run the whole detection; see :func:`detect_segments` for the parameters."""
+    t = np.asarray(time_s, dtype=float)
+    if t.size < 4 or t[-1] - t[0] < 2.0:
+        return Detection()
+    grid = make_grid(t, pitch_deg, roll_deg, gyro_body, acc_body, fs, settings)
+    raw = (t, np.asarray(pitch_deg, float), np.asarray(roll_deg, float), np.asarray(gyro_body, float))
+    stance = compute_stance(grid, settings)
+    reps = find_rep_sets(grid, settings)
+    posture = public_posture(stance).astype(np.int8)
+    for r in reps:
+        # a rep set is one movement: no still posture inside it
+        a, b = grid.index([r["start_s"], r["end_s"]])
+        stance[a : b + 1] = MOVING
+    spans = find_spans(grid, stance, settings)
+    provisional_bounds(grid, spans, smooth(grid.up, max(1, int(round(0.125 * grid.fs)))))
+    acc_up = vertical_acceleration(grid, spans)
+    assign_heights(grid, spans, acc_up, settings)
+    segments: list[dict[str, Any]] = list(reps)
+    for k, s in enumerate(spans):
+        classify_span(s, float(np.median(grid.pitch_deg[s.a : s.b])), settings)
+        if s.kind == "hold":
+            refine_bounds(grid, spans, k, acc_up, settings)
+            if s.end_s - s.start_s >= settings.min_hold_s:
+                segments.append(describe_hold(grid, acc_up, s, raw, fs, settings))
+        elif s.end_s - s.start_s >= settings.min_rest_s:
+            name = POSTURES[public_posture(np.array([s.stance]))[0]]
+            segments.append({"kind": "rest", "exercise": None, "posture": name,
+                             "start_s": s.start_s, "end_s": s.end_s, "duration_s": s.end_s - s.start_s})
+    segments.sort(key=lambda d: d["start_s"])
+    return Detection(segments, grid, posture, spans)
+
+
+def detect_segments(
+    time_s: np.ndarray,
+    pitch_deg: np.ndarray,
+    roll_deg: np.ndarray,
+    gyro_body: np.ndarray,
+    acc_body: np.ndarray,
+    fs: float,
+    settings: DetectionSettings = DetectionSettings(),
+) -> list[dict[str, Any]]:
+    """Holds, rep sets and rests of a session, with their metrics.
+
+    Parameters
+    ----------
+    time_s : ndarray, shape (n,)
+        Increasing sample times, s (gaps allowed).
+    pitch_deg, roll_deg : ndarray, shape (n,)
+        Trunk angles (see ``DEVELOPERS.md``).
+    gyro_body : ndarray, shape (n, 3)
+        Bias-corrected angular rate in body axes (x cranial, y left, z posterior), rad/s.
+    acc_body : ndarray, shape (n, 3)
+        Specific force in body axes, m/s².
+    fs : float
+        Nominal sample rate, Hz.
+    settings : DetectionSettings
+
+    Returns
+    -------
+    list of dict
+        In time order.  Every segment has ``kind`` (``hold``, ``reps``, ``rest``),
+        ``exercise``, ``start_s`` and ``end_s``; holds and rep sets carry their metrics.
+    """
+    return detect(time_s, pitch_deg, roll_deg, gyro_body, acc_body, fs, settings).segments

@@ -1,0 +1,158 @@
+"""The signals detection works on, on a uniform time grid: up-vector, angular speed, activity.
+
+Recordings have gaps and jittered time stamps; every detector here wants a uniform grid.
+:func:`make_grid` averages the inputs over one grid step (anti-aliasing) and interpolates them
+onto a grid at ``settings.grid_hz``, marking grid points inside long data gaps as invalid.
+Sample-rate work (tremor, breathing, jerks) goes back to the original samples per segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+
+from ..processing.filters import smooth
+from ..settings import DetectionSettings
+
+
+@dataclass
+class Grid:
+    """Detection signals on a uniform grid.
+
+    Attributes
+    ----------
+    t : ndarray, shape (m,)
+        Grid times, s (same origin as the input).
+    fs : float
+        Grid rate, Hz.
+    pitch_deg, roll_deg : ndarray, shape (m,)
+    up : ndarray, shape (m, 3)
+        Unit up-vector in body axes (x cranial, y left, z posterior).
+    gyro : ndarray, shape (m, 3)
+        Body-frame angular rate, deg/s, averaged over one grid step.
+    acc : ndarray, shape (m, 3)
+        Body-frame specific force, m/s², averaged over one grid step.
+    speed : ndarray, shape (m,)
+        Angular speed averaged over ``move_smooth_s``, deg/s.
+    speed_fine : ndarray, shape (m,)
+        Angular speed lightly smoothed (0.15 s), deg/s, for the timing of movements.
+    lin_acc : ndarray, shape (m,)
+        Magnitude of the linear acceleration (specific force minus gravity along the up-vector)
+        averaged over ``move_smooth_s``: sustained movements, not the sway's quick back-and-forth.
+    jolt : ndarray, shape (m,)
+        Linear acceleration magnitude averaged over ``move_smooth_s``, m/s²: low only where the
+        sensor is truly at rest.
+    activity : ndarray, shape (m,)
+        Sway activity: RMS angular speed about its local mean, deg/s, opened over
+        ``activity_window_s`` so that single jerks do not raise it.
+    valid : ndarray of bool, shape (m,)
+        False inside data gaps longer than ``max_gap_s``.
+    """
+
+    t: np.ndarray
+    fs: float
+    pitch_deg: np.ndarray
+    roll_deg: np.ndarray
+    up: np.ndarray
+    gyro: np.ndarray
+    acc: np.ndarray
+    speed: np.ndarray
+    speed_fine: np.ndarray
+    lin_acc: np.ndarray
+    jolt: np.ndarray
+    activity: np.ndarray
+    valid: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.t.size)
+
+    def index(self, time_s: float | np.ndarray) -> np.ndarray:
+        """Grid index nearest to the given time(s)."""
+        i = np.rint((np.asarray(time_s, dtype=float) - self.t[0]) * self.fs).astype(int)
+        return np.clip(i, 0, max(self.n - 1, 0))
+
+
+def up_vector(pitch_deg: np.ndarray, roll_deg: np.ndarray, posterior_sign: np.ndarray) -> np.ndarray:
+    """Unit up-vector in body axes from pitch, roll and the sign of its posterior component.
+
+    Pitch and roll give the cranial and left components (their sines); the posterior one has the
+    remaining length and the sign of the (smoothed) posterior specific force: positive face down.
+    """
+    ux = np.sin(np.radians(pitch_deg))
+    uy = np.sin(np.radians(roll_deg))
+    uz = np.sqrt(np.clip(1.0 - ux * ux - uy * uy, 0.0, 1.0)) * np.where(posterior_sign < 0, -1.0, 1.0)
+    return np.column_stack((ux, uy, uz))
+
+
+def _resample(t: np.ndarray, x: np.ndarray, grid: np.ndarray, width: int) -> np.ndarray:
+    """Box-average ``x`` over ``width`` samples, then interpolate each column at ``grid``."""
+    xs = uniform_filter1d(x, size=width, axis=0, mode="nearest") if width > 1 else x
+    if xs.ndim == 1:
+        return np.interp(grid, t, xs)
+    return np.column_stack([np.interp(grid, t, xs[:, k]) for k in range(xs.shape[1])])
+
+
+def robust_activity(gyro_deg_s: np.ndarray, fs: float, window_s: float) -> np.ndarray:
+    """Sway activity, deg/s: RMS angular rate about its 1-s mean, over 0.5 s, opened over
+    ``window_s`` (a minimum then a maximum filter) so that bursts shorter than the window
+    (jerks, fidgets) do not count."""
+    w_short = max(2, int(round(0.5 * fs)))
+    w_mean = max(2, int(round(1.0 * fs)))
+    dev = gyro_deg_s - uniform_filter1d(gyro_deg_s, w_mean, axis=0, mode="nearest")
+    rms = np.sqrt(np.maximum(uniform_filter1d(np.sum(dev * dev, axis=1), w_short, mode="nearest"), 0.0))
+    w = max(1, int(round(window_s * fs)))
+    return maximum_filter1d(minimum_filter1d(rms, w, mode="nearest"), w, mode="nearest")
+
+
+def make_grid(
+    time_s: np.ndarray,
+    pitch_deg: np.ndarray,
+    roll_deg: np.ndarray,
+    gyro_body: np.ndarray,
+    acc_body: np.ndarray,
+    fs: float,
+    settings: DetectionSettings = DetectionSettings(),
+) -> Grid:
+    """Resample the inputs onto a uniform grid and derive the detection signals.
+
+    Parameters
+    ----------
+    time_s : ndarray, shape (n,)
+        Increasing sample times, s.
+    pitch_deg, roll_deg : ndarray, shape (n,)
+    gyro_body : ndarray, shape (n, 3)
+        Bias-corrected angular rate in body axes, rad/s.
+    acc_body : ndarray, shape (n, 3)
+        Specific force in body axes, m/s².
+    fs : float
+        Nominal sample rate, Hz.
+    """
+    t = np.asarray(time_s, dtype=float)
+    fs_g = float(min(settings.grid_hz, fs))
+    m = int(np.floor((t[-1] - t[0]) * fs_g)) + 1
+    grid = t[0] + np.arange(m) / fs_g
+    width = max(1, int(round(fs / fs_g)))
+    # angles are averaged as they are: no wrap-around within [-90, 90]
+    pitch = _resample(t, np.asarray(pitch_deg, float), grid, width)
+    roll = _resample(t, np.asarray(roll_deg, float), grid, width)
+    gyro = _resample(t, np.degrees(gyro_body), grid, width)
+    acc = _resample(t, np.asarray(acc_body, float), grid, width)
+    sign = smooth(acc[:, 2], max(1, int(round(0.5 * fs_g))))
+    up = up_vector(pitch, roll, sign)
+    w_move = max(1, int(round(settings.move_smooth_s * fs_g)))
+    rate = np.linalg.norm(gyro, axis=1)
+    speed = smooth(rate, w_move, passes=1)
+    speed_fine = smooth(rate, max(1, int(round(0.15 * fs_g))), passes=2)
+    g_local = float(np.median(np.linalg.norm(acc, axis=1)))
+    lin = acc - g_local * up
+    lin_acc = np.linalg.norm(smooth(lin, w_move, passes=2), axis=1)
+    jolt = smooth(np.linalg.norm(lin, axis=1), w_move, passes=1)
+    activity = robust_activity(gyro, fs_g, settings.activity_window_s)
+    # grid points inside a long gap between two samples are invalid
+    j = np.clip(np.searchsorted(t, grid), 1, max(t.size - 1, 1))
+    step = t[j] - t[j - 1] if t.size > 1 else np.zeros(m)
+    valid = step <= settings.max_gap_s
+    return Grid(grid, fs_g, pitch, roll, up, gyro, acc, speed, speed_fine, lin_acc, jolt, activity, valid)

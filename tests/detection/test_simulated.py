@@ -1,0 +1,108 @@
+"""Detection accuracy on our simulator, pooled over 24 sessions, gated at the issue's
+acceptance levels (holds, reps, wobble, form breaks, breathing).
+
+Where a level is not reached the test says so: an xfail at the acceptance level (strict where the
+measure is stable), next to a gate at the level reached now, so that a regression fails.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def test_every_session_found_holds_and_sets(sim_score):
+    assert sim_score.n_true_holds >= 80 and len(sim_score.sets) >= 25  # the sample is big enough
+    assert sim_score.n_found_holds > 0.9 * sim_score.n_true_holds
+
+
+def test_hold_f1_regression_gate(sim_score):
+    assert sim_score.hold_f1 >= 0.85, sim_score.summary()
+
+
+@pytest.mark.xfail(strict=True, reason="hold F1 is 0.87-0.93 on our simulator: plank, floor and bench "
+                   "hyperextension holds look alike and are told apart by sacrum height, which the "
+                   "movements of our simulator integrate to ±10 cm; acceptance asks 0.97")
+def test_hold_f1_at_acceptance(sim_score):
+    assert sim_score.hold_f1 >= 0.97
+
+
+def test_hold_duration_median_error(sim_score):
+    assert sim_score.duration_median_error_s <= 0.3, sim_score.summary()
+
+
+def test_hold_boundaries_are_unbiased(sim_score):
+    start = np.median([h["start_err_s"] for h in sim_score.holds])
+    end = np.median([h["end_err_s"] for h in sim_score.holds])
+    assert abs(start) < 0.2 and abs(end) < 0.2, (start, end)
+
+
+def test_rep_count_exact(sim_score):
+    assert sim_score.rep_count_exact >= 0.95, [s for s in sim_score.sets if s["reps"] != s["true_reps"]]
+
+
+def test_rep_range_of_motion_and_top_hold(sim_score):
+    ok = [s for s in sim_score.sets if s["reps"] == s["true_reps"]]
+    rom = np.median([abs(s["rom"] - s["true_rom"]) for s in ok])
+    top = np.median([abs(s["top_hold_s"] - s["true_top_hold_s"]) for s in ok])
+    times = np.median([s["rep_time_err_s"] for s in ok])
+    assert rom < 2.0 and top < 0.5 and times < 0.5, (rom, top, times)
+
+
+def test_wobble_score_ranks_like_the_true_sway(sim_score):
+    assert sim_score.wobble_spearman >= 0.9
+
+
+def test_fatigue_index_follows_the_growth_of_sway(sim_score):
+    from scipy.stats import spearmanr
+
+    pairs = [(h["fatigue"], h["true_fatigue"]) for h in sim_score.holds if h["fatigue"] == h["fatigue"]]
+    assert spearmanr(*zip(*pairs)).statistic >= 0.5  # a sanity check: no acceptance level
+
+
+def test_form_breaks_found_on_time_without_false_alarms(sim_score):
+    assert sim_score.form_break_recall >= 0.9, [b for b in sim_score.breaks if not b["found"]]
+    assert sim_score.form_false_alarm_rate <= 0.1
+    found = [b for b in sim_score.breaks if b["found"]]
+    assert np.mean([b["found_direction"] == b["direction"] for b in found]) >= 0.95
+
+
+def _steady_holds_session(seed: int):
+    """Three 40-s holds with little sway (0.3-0.7°), breathing 0.3-0.5° deep, between stands."""
+    from sensorback.simulate import simulate_session
+    from sensorback.simulate.programme import Phase, exercise_block, hold_params, rest_posture
+
+    rng = np.random.default_rng(seed)
+    phases = [Phase("calibration", None, rest_posture(rng, "standing"), 6, {"sway_deg": 0.1})]
+    for exercise in ("plank", "bridge", "side_plank_left"):
+        p = hold_params(rng, 40.0, False)
+        p.update(sway_deg=float(rng.uniform(0.3, 0.7)), fatigue_gain=0.3, breath_deg=float(rng.uniform(0.3, 0.5)),
+                 jerks=[])
+        phases.append(Phase("hold", exercise, exercise_block(rng, exercise, "hold").posture, 40.0, p))
+        phases.append(Phase("rest", None, rest_posture(rng, "standing"), 8, {"sway_deg": 0.1}))
+    return simulate_session(seed, phases=phases, fs_hz=(25.0, 50.0, 100.0)[seed % 3])
+
+
+def test_breathing_rate_in_steady_holds():
+    from .scoring import Score, truth_from_sim
+
+    score = Score()
+    for seed in range(6):
+        sim = _steady_holds_session(seed)
+        score.add(truth_from_sim(sim.truth), sim.recording.analyze().segments, tag=seed)
+    assert score.breathing_coverage >= 0.5, score.summary()
+    assert score.breathing_median_error_bpm <= 2.0, score.holds
+
+
+def test_breathing_rate_regression_gate(sim_score):
+    # in random sessions, breathing is reported only for steady holds where it stands out
+    # (about one hold in ten of 15 s or more)
+    assert sim_score.breathing_median_error_bpm <= 4.0, sim_score.summary()
+    assert sim_score.breathing_coverage >= 0.05, "breathing reported for too few holds"
+
+
+@pytest.mark.xfail(strict=False, reason="breathing in random sessions: median error where reported is "
+                   "1.5 bpm pooled over 84 sessions of our simulator and 71 of the oracle (14 % of the "
+                   "holds), but 3-3.5 bpm on the few holds of these 24 sessions; acceptance asks 2 bpm")
+def test_breathing_rate_at_acceptance(sim_score):
+    assert sim_score.breathing_median_error_bpm <= 2.0

@@ -1,0 +1,181 @@
+"""Each detection step on synthetic signals whose answer is known exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sensorback.detection.breathing import breathing_rate
+from sensorback.detection.form import find_form_breaks
+from sensorback.detection.height import solve_heights, vertical_displacement
+from sensorback.detection.holds import fit_half_bell, fit_step
+from sensorback.detection.jerks import find_jerks
+from sensorback.detection.posture import hysteresis
+from sensorback.detection.signals import make_grid
+from sensorback.detection.reps import find_rep_sets
+from sensorback.detection.wobble import compute_wobble
+from sensorback.settings import DetectionSettings
+
+FS = 20.0
+
+
+def _mj(s):
+    s = np.clip(s, 0.0, 1.0)
+    return s**3 * (10 - 15 * s + 6 * s * s)
+
+
+def _sway(rng, n, fs, rms, lo=0.15, hi=1.0):
+    """Band-limited noise of a given RMS (FFT-shaped)."""
+    spec = np.fft.rfft(rng.normal(size=n))
+    f = np.fft.rfftfreq(n, 1 / fs)
+    spec[(f < lo) | (f > hi)] = 0
+    x = np.fft.irfft(spec, n)
+    return rms * x / x.std()
+
+
+def test_hysteresis_holds_state_between_thresholds():
+    x = np.array([0, 5, 3.5, 2.9, 3.2, 6, 2, 0])
+    assert hysteresis(x, 3.0, 5.0).tolist() == [False, True, True, False, False, True, False, False]
+
+
+@pytest.mark.parametrize("duration, end", [(1.2, 10.0), (2.5, 12.3), (4.0, 8.0)])
+def test_half_bell_fit_finds_where_a_movement_ends_and_starts(duration, end):
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 20, 1 / FS)
+    s = (t - (end - duration)) / duration
+    speed = 60.0 / duration * 30 * np.clip(s, 0, 1) ** 2 * (1 - np.clip(s, 0, 1)) ** 2
+    y = speed + rng.normal(0, 2.0, t.size)
+    peak = int(np.argmax(speed))
+    assert fit_half_bell(t, y, peak, t.size - 1, falling=True) == pytest.approx(end, abs=0.1)
+    assert fit_half_bell(t, y, peak, 0, falling=False) == pytest.approx(end - duration, abs=0.1)
+
+
+def test_step_fit_finds_a_slow_transition():
+    rng = np.random.default_rng(1)
+    t = np.arange(0, 12, 1 / FS)
+    x = _mj((t - 4.3) / 3.1) + rng.normal(0, 0.05, t.size)
+    start, duration = fit_step(t, x)
+    assert start == pytest.approx(4.3, abs=0.15)
+    assert duration == pytest.approx(3.1, abs=0.3)
+
+
+def test_vertical_displacement_of_a_lift_despite_bias_and_noise():
+    rng = np.random.default_rng(2)
+    t = np.arange(0, 6, 1 / FS)
+    z = 0.35 * _mj((t - 1.5) / 2.5)
+    acc = np.gradient(np.gradient(z, t), t) + 0.03 + rng.normal(0, 0.005, t.size)
+    assert vertical_displacement(t, acc, 0, t.size - 1, 4) == pytest.approx(0.35, abs=0.02)
+
+
+def test_heights_chain_from_anchors_and_discount_a_bad_one():
+    edges = [(0, 1, -0.6, 0.05), (1, 2, -0.2, 0.03), (2, 3, 0.2, 0.03), (3, 4, 0.6, 0.05)]
+    priors = [(0, 1.0, 0.05), (4, 1.0, 0.05), (2, 0.2, 0.04), (1, 1.0, 0.04)]  # the last is wrong
+    h, sd = solve_heights(5, edges, priors)
+    assert h == pytest.approx([1.0, 0.4, 0.2, 0.4, 1.0], abs=0.05)
+    h, _ = solve_heights(3, [(0, 1, 0.1, 0.02)], [])
+    assert np.isnan(h).all()
+
+
+def _grid_from_pitch(pitch, face_down=True, fs=FS):
+    n = pitch.size
+    t = np.arange(n) / fs
+    up_z = np.cos(np.radians(pitch)) * (1 if face_down else -1)
+    acc = 9.81 * np.column_stack((np.sin(np.radians(pitch)), np.zeros(n), up_z))
+    gyro = np.zeros((n, 3))
+    gyro[:, 1] = -np.radians(np.gradient(pitch, t))
+    return t, acc, gyro, make_grid(t, pitch, np.zeros(n), gyro, acc, fs)
+
+
+def _rep_set(n_reps, rom, bottom, rng, top_hold=1.0, fs=FS, lead=6.0):
+    t = np.arange(0, lead + n_reps * (2.6 + top_hold) + lead, 1 / fs)
+    x = np.full(t.size, bottom, dtype=float)
+    t0 = lead
+    for _ in range(n_reps):
+        up, down = rng.uniform(0.8, 1.2), rng.uniform(0.9, 1.3)
+        x += rom * (_mj((t - t0) / up) - _mj((t - t0 - up - top_hold) / down))
+        t0 += up + top_hold + down + rng.uniform(0.3, 0.6)
+    return x + rng.normal(0, 0.2, t.size)
+
+
+def test_rep_sets_are_counted_and_measured():
+    rng = np.random.default_rng(3)
+    pitch = _rep_set(10, 11.0, 0.0, rng)
+    sets = find_rep_sets(_grid_from_pitch(pitch)[3])
+    assert len(sets) == 1
+    s = sets[0]
+    assert (s["exercise"], s["variant"], s["reps"]) == ("hyperextension", "floor", 10)
+    assert s["rom_deg"] == pytest.approx(11.0, abs=1.0)
+    assert s["top_hold_s"] == pytest.approx(1.0, abs=0.35)
+    bridge = find_rep_sets(_grid_from_pitch(-_rep_set(8, 25.0, 0.0, rng), face_down=False)[3])
+    assert [(b["exercise"], b["reps"]) for b in bridge] == [("bridge", 8)]
+
+
+def test_sway_alone_makes_no_rep_set():
+    rng = np.random.default_rng(4)
+    n = int(60 * FS)
+    pitch = 9.0 + _sway(rng, n, FS, 3.0, 0.1, 0.5)
+    assert find_rep_sets(_grid_from_pitch(pitch)[3]) == []
+
+
+def test_form_break_start_direction_and_size():
+    rng = np.random.default_rng(5)
+    t = np.arange(0, 40, 1 / FS)
+    pitch = 10.0 + _sway(rng, t.size, FS, 0.8) - 7.0 * _mj((t - 22.0) / 3.0)
+    up = np.column_stack((np.sin(np.radians(pitch)), np.zeros(t.size), np.cos(np.radians(pitch))))
+    breaks, drift = find_form_breaks(t, pitch, up, "plank", FS)
+    assert len(breaks) == 1
+    assert breaks[0]["direction"] == "sag" and breaks[0]["axis"] == "pitch"
+    assert breaks[0]["start_s"] == pytest.approx(22.0, abs=1.0)
+    assert breaks[0]["deviation_deg"] == pytest.approx(-7.0, abs=1.5)
+    # the same drift in a bridge is the hips rising: a pike; a clean hold has none
+    assert find_form_breaks(t, pitch, up, "bridge", FS)[0][0]["direction"] == "pike"
+    clean = 10.0 + _sway(rng, t.size, FS, 0.8)
+    assert find_form_breaks(t, clean, up, "plank", FS)[0] == []
+
+
+def test_wobble_score_follows_the_sway_and_fatigue_its_growth():
+    rng = np.random.default_rng(6)
+    n = int(40 * FS)
+    gyro = np.zeros((int(40 * 100), 3))
+    for rms in (0.5, 1.0, 2.0):
+        w = compute_wobble(10 + _sway(rng, n, FS, rms), _sway(rng, n, FS, rms), FS, gyro, 100.0)
+        assert w["score"] == pytest.approx(np.sqrt(2) * rms, rel=0.15)
+        assert w["fatigue"] == pytest.approx(1.0, abs=0.35)
+    grow = np.linspace(1, 3, n)
+    w = compute_wobble(10 + grow * _sway(rng, n, FS, 1.0), grow * _sway(rng, n, FS, 1.0), FS, gyro, 100.0)
+    assert w["fatigue"] > 1.5
+    assert len(w["sway_course_deg"]) == 8
+
+
+def test_tremor_is_measured_in_its_band_and_absent_at_low_rates():
+    t = np.arange(0, 20, 0.01)
+    gyro = np.zeros((t.size, 3))
+    gyro[:, 0] = 4.0 * np.sin(2 * np.pi * 9.0 * t)  # deg/s
+    w = compute_wobble(np.full(400, 10.0), np.zeros(400), FS, gyro, 100.0)
+    assert w["tremor"] == pytest.approx(4.0 / np.sqrt(2), rel=0.05)
+    # at 12.5 Hz the tremor band is out of reach
+    assert compute_wobble(np.full(400, 10.0), np.zeros(400), FS, gyro[::8], 12.5)["tremor"] is None
+
+
+def test_breathing_rate_when_it_is_visible():
+    rng = np.random.default_rng(7)
+    t = np.arange(0, 45, 1 / FS)
+    f = 14.0 / 60
+    pitch = 10 + 0.4 * np.sin(2 * np.pi * f * t) + _sway(rng, t.size, FS, 0.2)
+    acc_up = -0.002 * (2 * np.pi * f) ** 2 * np.sin(2 * np.pi * f * t + 0.3) + rng.normal(0, 0.001, t.size)
+    bpm, confidence = breathing_rate(pitch, acc_up, FS)
+    assert bpm == pytest.approx(14.0, abs=0.6)
+    assert confidence >= DetectionSettings().breathing_min_confidence
+    assert breathing_rate(pitch[: int(10 * FS)], acc_up[: int(10 * FS)], FS) == (None, 0.0)
+
+
+def test_jerks_are_found_with_time_and_size():
+    rng = np.random.default_rng(8)
+    t = np.arange(0, 30, 1 / FS)
+    pulse = 4.0 * np.exp(-0.5 * ((t - 12.0) / 0.08) ** 2)
+    pitch = 10 + _sway(rng, t.size, FS, 0.3) + pulse
+    speed = np.abs(np.gradient(pitch, t))
+    jerks = find_jerks(t, pitch, np.zeros(t.size), speed, FS)
+    assert len(jerks) == 1
+    assert jerks[0]["time_s"] == pytest.approx(12.0, abs=0.1)
+    assert jerks[0]["size_deg"] == pytest.approx(4.0, rel=0.3)
