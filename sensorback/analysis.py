@@ -16,9 +16,11 @@ from .detection import POSTURES, Detection, detect
 from .detection import frames as _frames
 from .processing.angles import TrunkAngles, compute_trunk_angles
 from .processing.calibration import Mount
-from .processing.integrity import check_time_base
+from .errors import UnusableRecording
+from .processing.integrity import check_time_base, usability_problems
 from .recording import Annotations, Recording
-from .settings import AnalysisSettings, DetectionSettings
+from .processing.lumbar import LumbarResult, find_trunk_movements, relative_angles, segment_ranges
+from .settings import AnalysisSettings, DetectionSettings, LumbarSettings
 
 SCHEMA = "sensorback.analysis/1"
 
@@ -46,6 +48,9 @@ class Analysis:
     detection : Detection
         Intermediate detection signals (grid, postures, still spans).
     detection_settings : DetectionSettings
+    lumbar : LumbarResult or None
+        With a second, upper sensor: the lumbar angle over time (``flexion_deg``,
+        ``lateral_deg`` and each segment's inclination) and the trunk movements found in it.
     """
 
     recording: Recording
@@ -58,6 +63,7 @@ class Analysis:
     quality: dict[str, Any] = field(default_factory=dict)
     detection: Detection = field(default_factory=Detection)
     detection_settings: DetectionSettings = field(default_factory=DetectionSettings)
+    lumbar: LumbarResult | None = None
 
     @property
     def fs_hz(self) -> float:
@@ -132,7 +138,16 @@ class Analysis:
             },
             "notes": list(info.notes),
             "settings": {**self.settings.to_dict(), "detection": self.detection_settings.to_dict()},
+            **({"lumbar": self._lumbar_dict()} if self.lumbar is not None else {}),
         }
+
+    def _lumbar_dict(self) -> dict[str, Any]:
+        lum = self.lumbar
+        assert lum is not None
+        summary = {c: {"min": _r(lum.angles[c].min()), "median": _r(lum.angles[c].median()),
+                       "max": _r(lum.angles[c].max())} for c in ("flexion_deg", "lateral_deg")}
+        return {"upper": _clean(lum.upper), "summary": summary, "counts": lum.counts(),
+                "movements": [_clean(m) for m in lum.movements]}
 
     def to_json(self, path: str | Path | None = None, indent: int = 1) -> str:
         """The result as JSON text; written to ``path`` when given."""
@@ -173,6 +188,27 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def check_usable(recording: Recording) -> None:
+    """Refuse, saying exactly why, a recording that cannot give posture: without gyroscope
+    values, sampled below 10 Hz, or too short to calibrate.
+
+    Raises
+    ------
+    UnusableRecording
+    """
+    name = recording.info.source or "recording"
+    gyro = recording.gyro
+    if gyro.size and not np.isfinite(gyro).any():
+        raise UnusableRecording(
+            name, "the gyroscope columns hold no values (all NaN); trunk angles during movement need them",
+            "Derive an angular rate with sensorback.processing.accel_only.gyro_from_acc, or read the file "
+            "with accel_only=True (CLI: --accel-only), for accelerometer-only angles of lower quality",
+        )
+    problems = usability_problems(recording.time_s)
+    if problems:
+        raise UnusableRecording(name, "; ".join(problems))
+
+
 def _detect(t: np.ndarray, rec: Recording, ta: TrunkAngles, fs: float, settings: DetectionSettings) -> Detection:
     """Holds, rep sets and rests from the trunk angles and the body-frame signals."""
     m = ta.mount.sensor_to_body
@@ -186,6 +222,9 @@ def analyze(
     settings: AnalysisSettings | None = None,
     mount: Mount | str | None = None,
     detection: DetectionSettings | None = None,
+    upper: Recording | None = None,
+    upper_mount: Mount | str | None = None,
+    lumbar: LumbarSettings | None = None,
 ) -> Analysis:
     """Analyse a recording: check the time base, calibrate the mount, compute trunk angles, and
     find the holds, rep sets and rests with their metrics (:mod:`sensorback.detection`).
@@ -198,9 +237,19 @@ def analyze(
         Skip automatic calibration; a string is parsed by :meth:`Mount.parse` (``"+x,+z"``).
     detection : DetectionSettings, optional
         Settings of the detection of holds, rep sets and their metrics.
+    upper : Recording, optional
+        A second sensor higher on the spine (e.g. T12/L1; ``recording`` being the sacrum): adds
+        the lumbar angle (:mod:`sensorback.processing.lumbar`), its range in every segment and
+        the trunk movements (forward flexions, side bends).  Both recordings are aligned by
+        their start times when both have one, else by their first samples.
+    upper_mount : Mount or str, optional
+        The upper sensor's mount, when not to be calibrated automatically.
+    lumbar : LumbarSettings, optional
 
     Raises
     ------
+    UnusableRecording
+        Too slow, too short, or without gyroscope values (:func:`check_usable`).
     CalibrationError
         No standing still period at the start and no mount given.
 
@@ -216,6 +265,7 @@ def analyze(
         mount = Mount.parse(mount)
     rec = recording
     t = rec.time_s
+    check_usable(rec)
     fs = float(rec.info.fs_hz or rec.fs)
     stored = rec.info.extra.get("time_base") if isinstance(rec.info.extra, dict) else None
     if stored and rec.annotations.select("bad"):
@@ -243,4 +293,31 @@ def analyze(
     detection = detection or DetectionSettings()
     found = _detect(t, rec, ta, fs, detection)
     ann = ann + Annotations.from_records(_frames.segment_annotations(found.segments))
-    return Analysis(rec, angles, ta.mount, calib, ann, found.segments, settings, quality, found, detection)
+    lum = None
+    if upper is not None:
+        lum = _lumbar(rec, ta, upper, upper_mount, settings, lumbar or LumbarSettings(), fs)
+        for seg in found.segments:
+            seg.update(segment_ranges(lum.angles, seg["start_s"], seg["end_s"]))
+        ann = ann + Annotations.from_records(lum.movements)
+    return Analysis(rec, angles, ta.mount, calib, ann, found.segments, settings, quality, found, detection, lum)
+
+
+def _lumbar(
+    rec: Recording, ta: TrunkAngles, upper: Recording, upper_mount: Mount | str | None,
+    settings: AnalysisSettings, lumbar: LumbarSettings, fs: float,
+) -> LumbarResult:
+    """The lumbar angle between ``upper`` and the (already analysed) lower recording ``rec``."""
+    check_usable(upper)
+    if isinstance(upper_mount, str):
+        upper_mount = Mount.parse(upper_mount)
+    tu = upper.time_s
+    ta_u = compute_trunk_angles(tu, upper.acc, upper.gyro, float(upper.info.fs_hz or upper.fs), settings, upper_mount)
+    offset = 0.0
+    if rec.info.start_time and upper.info.start_time:
+        offset = (upper.info.start_time - rec.info.start_time).total_seconds()
+    angles = relative_angles(rec.time_s, ta_u, tu + offset, ta)
+    overlap = (rec.time_s >= tu[0] + offset) & (rec.time_s <= tu[-1] + offset)
+    angles = angles[overlap]
+    info = {"device": upper.info.device, "placement": upper.info.placement, "file": upper.info.source,
+            "time_offset_s": round(offset, 4), **ta_u.mount.to_dict()}
+    return LumbarResult(angles, find_trunk_movements(angles, fs, lumbar), info)

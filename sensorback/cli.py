@@ -19,6 +19,9 @@ examples:
   sensorback analyze session.csv --json result.json --series angles.csv
   sensorback analyze phone.csv --acc-unit g --gyro-unit deg/s
   sensorback analyze odd_mount.csv --mount +y,-z
+  sensorback analyze log.csv --format generic --columns time=ts,ax=AccX,ay=AccY,az=AccZ,gx=GyrX,gy=GyrY,gz=GyrZ
+  sensorback analyze sacrum.csv --upper t12.csv        # two sensors: lumbar angle
+  sensorback convert export.zip session.parquet
 
 Start every session standing still for ~3 s: sensorback uses it to find how the sensor sits on
 your back. Lying face down or face up later in the session refines it further.
@@ -26,32 +29,57 @@ your back. Lying face down or face up later in the session refines it further.
 
 
 def _add_read_options(p: argparse.ArgumentParser) -> None:
+    from ._formats import FORMATS
+
     g = p.add_argument_group("reading")
-    g.add_argument("--format", help="file format (default: detected); one of canonical, qsense, sisfall")
+    g.add_argument("--format", choices=list(FORMATS), metavar="FORMAT",
+                   help=f"file format (default: detected); one of {', '.join(FORMATS)}")
+    g.add_argument("--columns", metavar="MAP",
+                   help="for --format generic: which column holds what, e.g. time=ts,ax=AccX,ay=AccY,az=AccZ,"
+                   "gx=GyrX,gy=GyrY,gz=GyrZ")
     g.add_argument("--acc-unit", default="auto", help="accelerometer unit: m/s2, g, mg (default: checked and detected)")
     g.add_argument("--gyro-unit", default="auto", help="gyroscope unit: rad/s, deg/s (default: checked and detected)")
     g.add_argument("--time-unit", default="auto", help="time column unit: s, ms, us, ns (default: checked and detected)")
     g.add_argument("--fs", type=float, default=None, help="nominal sample rate in Hz, to measure clock drift against")
+    g.add_argument("--accel-only", action="store_true",
+                   help="read a file without a gyroscope (angles from the accelerometer alone, lower quality)")
 
 
-def _read(args: argparse.Namespace):  # noqa: ANN202
-    from .io import read
+# option name on the command line -> (reader keyword, value that means "not given")
+_READ_OPTIONS = {
+    "--acc-unit": ("acc_unit", "auto"), "--gyro-unit": ("gyro_unit", "auto"),
+    "--time-unit": ("time_unit", "auto"), "--fs": ("fs_hz", None),
+    "--columns": ("columns", None), "--accel-only": ("accel_only", False),
+}
 
+
+def _read(args: argparse.Namespace, path: str | None = None):  # noqa: ANN202
+    import inspect
+
+    from .errors import InputError
+    from .io import FORMATS, detect_format, read
+    from .io import _module as reader_module
+
+    path = path or args.file
+    fmt = args.format or ("generic" if args.columns else detect_format(path))
+    accepts = inspect.signature(reader_module(fmt).read).parameters
+    if "columns" in accepts or fmt == "generic":
+        accepts = {**accepts, **inspect.signature(reader_module("canonical").read).parameters}
     opts = {}
-    fmt = args.format
-    if fmt in (None, "canonical"):
-        from .io import detect_format
-
-        fmt = fmt or detect_format(args.file)
-    if fmt == "canonical":
-        opts = {"acc_unit": args.acc_unit, "gyro_unit": args.gyro_unit, "time_unit": args.time_unit,
-                "fs_hz": args.fs, "quiet": True}
-    elif args.fs:
-        opts["fs_hz"] = args.fs
+    for flag, (key, unset) in _READ_OPTIONS.items():
+        value = getattr(args, key if key not in ("fs_hz",) else "fs")
+        if value == unset:
+            continue
+        if key not in accepts:
+            raise InputError(f"{flag} does not apply to {fmt} files (their units and layout are fixed by "
+                             f"the format); formats: {', '.join(FORMATS)}")
+        opts[key] = value
+    if "quiet" in accepts:
+        opts["quiet"] = True
     with warnings.catch_warnings():
         # every reader keeps its warnings in info.notes; print them once, as plain lines
         warnings.simplefilter("ignore", UserWarning)
-        rec = read(args.file, format=fmt, **opts)
+        rec = read(path, format=fmt, **opts)
     for note in rec.info.notes:
         print(f"warning: {note}", file=sys.stderr)
     return rec
@@ -63,7 +91,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     rec = _read(args)
     settings = AnalysisSettings(calibration=CalibrationSettings(outward_axis=args.sensor_out))
-    result = analyze(rec, settings=settings, mount=args.mount)
+    upper = _read(args, args.upper) if args.upper else None
+    result = analyze(rec, settings=settings, mount=args.mount, upper=upper, upper_mount=args.upper_mount)
     if not args.quiet:
         print(result.summary())
     if args.json:
@@ -87,6 +116,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.truth:
         sim.truth.write(args.truth)
         print(f"wrote {args.truth} (segments) and its per-sample angles beside it", file=sys.stderr)
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from .io import write
+
+    rec = _read(args)
+    write(rec, args.out)
+    print(f"wrote {args.out}: {rec.n_samples} samples, {rec.duration_s:.1f} s, {len(rec.annotations)} annotations",
+          file=sys.stderr)
     return 0
 
 
@@ -115,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip automatic calibration: the sensor axes pointing up the spine and out of the back, e.g. +x,+z")
     p.add_argument("--sensor-out", default="+z", metavar="AXIS",
                    help="sensor axis that points out of the back (default +z; -z if worn the other way round)")
+    p.add_argument("--upper", metavar="FILE",
+                   help="a second sensor higher on the spine (e.g. T12/L1): adds the lumbar angle, its range "
+                   "per hold and rep set, and the trunk's flexions and side bends")
+    p.add_argument("--upper-mount", metavar="CRANIAL,POSTERIOR", help="the upper sensor's mount, like --mount")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     _add_read_options(p)
     p.set_defaults(func=cmd_analyze)
@@ -130,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sensor-in", action="store_true", help="simulate a sensor worn with its z axis into the body")
     p.add_argument("--truth", metavar="OUT.json", help="also write the ground truth")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("convert", help="convert a recording to the canonical CSV or Parquet",
+                       description="Read a recording in any supported format and write it as canonical CSV "
+                       "(.csv: time,ax,ay,az,gx,gy,gz in s, m/s², rad/s) or Parquet (.parquet: samples, info "
+                       "and annotations).")
+    p.add_argument("file", help="recording to read")
+    p.add_argument("out", help="output file: .csv or .parquet")
+    _add_read_options(p)
+    p.set_defaults(func=cmd_convert)
 
     from .commands import ble
 

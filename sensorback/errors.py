@@ -55,6 +55,17 @@ class UnitError(InputError):
         super().__init__(f"{quantity}: {found}. {hint}")
 
 
+class UnusableRecording(InputError):
+    """A readable recording from which posture cannot be computed (gravity removed, no gyroscope,
+    too short, too slow); ``reason`` says which, ``hint`` what to do about it."""
+
+    def __init__(self, path: str, reason: str, hint: str = "") -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.hint = hint
+        super().__init__(f"{self.path}: unusable for posture: {reason}" + (f". {hint}" if hint else ""))
+
+
 class CalibrationError(SensorbackError):
     """The sensor's mounting on the body could not be determined."""
 

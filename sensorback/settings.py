@@ -248,3 +248,25 @@ class DetectionSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class LumbarSettings:
+    """Two-sensor lumbar angle and the trunk movements (forward flexions, side bends) found in it.
+
+    The movements are found in the upper sensor's inclination: a forward flexion is a dip of
+    its sagittal angle by at least ``flexion_prominence_deg`` with the trunk side-bent less than
+    ``flexion_max_lateral_deg``; a side bend is a lateral inclination beyond
+    ``side_bend_min_deg`` standing out by ``side_bend_prominence_deg``.
+    """
+
+    smooth_s: float = 0.2
+    flexion_prominence_deg: float = 25.0
+    flexion_max_lateral_deg: float = 25.0
+    side_bend_min_deg: float = 20.0
+    side_bend_prominence_deg: float = 20.0
+    movement_edge_fraction: float = 0.5
+    """A movement spans the time its angle is beyond this fraction of its prominence."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

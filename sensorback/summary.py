@@ -80,6 +80,12 @@ def format_summary(a: Analysis) -> str:
         lines.append("  segments")
         for s in a.segments:
             lines.extend(_segment_lines(s))
+    if a.lumbar is not None:
+        f, lat = a.lumbar.angles["flexion_deg"], a.lumbar.angles["lateral_deg"]
+        lines.append(f"  lumbar       flexion {f.min():+.1f}° … {f.max():+.1f}°, lateral {lat.min():+.1f}° … "
+                     f"{lat.max():+.1f}° (upper sensor: {a.lumbar.upper.get('placement', '?')})")
+        counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in a.lumbar.counts().items())
+        lines.append(f"  movements    {counts or 'none'}")
     for n in info.notes:
         lines.append(f"  note         {n}")
     return "\n".join(lines)

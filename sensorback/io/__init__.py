@@ -5,9 +5,13 @@ Catalogue
 read                 read any supported file, format detected automatically
 read_csv             the canonical CSV (``time,ax,ay,az,gx,gy,gz`` [+ ``mx,my,mz``])
 write_csv            write the canonical CSV
-FORMATS              the registered readers, by name
+write_parquet        write samples, info and annotations as Parquet (read back by ``read``)
+write                write a recording, format from the file name (``.csv``, ``.parquet``)
+FORMATS              the registered readers, by name: canonical, parquet, qsense (TrunkyXL),
+                     sisfall, session (live session files), metabase (MbientLab MetaBase),
+                     phyphox, sensorlogger (Sensor Logger), witmotion (WitMotion PC/app CSV),
+                     stble (ST BLE Sensor logs), generic (any CSV with a column map)
 session_file         sensorback's live session files (SQLite): ``read_sensors``, ``read_raw``, ...
-parquet              ``write_parquet`` (needs the ``parquet`` extra)
 
 Every reader module provides ``detect(path) -> bool`` and ``read(path, **options) -> Recording``
 and is imported only when used.
@@ -22,13 +26,7 @@ from typing import Any
 from ..errors import InputError, UnsupportedFormat
 from ..recording import Recording
 
-# name -> module (relative to this package); detection runs in this order
-FORMATS: dict[str, str] = {
-    "canonical": ".canonical",
-    "qsense": ".qsense",
-    "sisfall": ".sisfall",
-    "session": ".session_file",
-}
+from .._formats import FORMATS
 
 
 def _module(name: str) -> Any:
@@ -44,7 +42,7 @@ def detect_format(path: str | Path) -> str:
         try:
             if _module(name).detect(p):
                 return name
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError, ValueError, IndexError):
             continue
     raise UnsupportedFormat(str(p), list(FORMATS), "give the format with --format, or convert it to the canonical CSV")
 
@@ -81,6 +79,32 @@ def read_csv(path: str | Path, **options: Any) -> Recording:
     return _module("canonical").read(Path(path), **options)
 
 
-def write_csv(recording: Recording, path: str | Path) -> None:
-    """Write the canonical CSV."""
-    _module("canonical").write_csv(recording, path)
+def write_csv(recording: Recording, path: str | Path, metadata: bool = False) -> None:
+    """Write the canonical CSV (``metadata=True``: device, placement, rate, start as comments)."""
+    _module("canonical").write_csv(recording, path, metadata=metadata)
+
+
+def write_parquet(recording: Recording, path: str | Path) -> None:
+    """Write samples, info and annotations as Parquet (needs pyarrow)."""
+    _module("parquet").write_parquet(recording, path)
+
+
+WRITERS = {".csv": "canonical CSV", ".parquet": "Parquet"}
+
+
+def write(recording: Recording, path: str | Path) -> None:
+    """Write a recording in the format its file name asks for (``.csv`` or ``.parquet``).
+
+    Raises
+    ------
+    InputError
+        Another file extension.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        write_csv(recording, path, metadata=True)
+    elif suffix == ".parquet":
+        write_parquet(recording, path)
+    else:
+        raise InputError(f"{path}: cannot write {suffix or 'a file without extension'!r}; "
+                         f"use one of {', '.join(f'{k} ({v})' for k, v in WRITERS.items())}")

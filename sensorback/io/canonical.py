@@ -11,17 +11,47 @@ import csv
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import FileFormatError
+from ..errors import FileFormatError, InputError
 from ..recording import CANONICAL, MAG, Info, Recording
 from .units import resolve_acc_unit, resolve_gyro_unit, resolve_time_unit
 
 REQUIRED = ("time",) + CANONICAL
 MIN_SAMPLES = 10
+
+
+def _sep(line: str) -> str:
+    """The separator of a header line: comma unless semicolons or tabs dominate."""
+    return max((",", ";", "\t"), key=line.count) if line.count(",") == 0 else ","
+
+
+def parse_columns(spec: str | Mapping[str, str]) -> dict[str, str]:
+    """``"time=ts,ax=AccX,..."`` (or a mapping) → ``{canonical name: file column}``.
+
+    Raises
+    ------
+    InputError
+        Unknown canonical names, or a missing one of ``time,ax,ay,az,gx,gy,gz``.
+    """
+    if isinstance(spec, str):
+        pairs = [p.split("=", 1) for p in spec.split(",") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise InputError(f"column map {spec!r}: give name=column pairs separated by commas, "
+                             "e.g. time=ts,ax=AccX,ay=AccY,az=AccZ,gx=GyrX,gy=GyrY,gz=GyrZ")
+        spec = {k.strip().lower(): v.strip() for k, v in pairs}
+    known = set(REQUIRED) | set(MAG)
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise InputError(f"column map: unknown names {unknown}; use {', '.join(REQUIRED + MAG)}")
+    missing = [c for c in REQUIRED if c not in spec]
+    if missing:
+        raise InputError(f"column map lacks {missing}; map every one of {', '.join(REQUIRED)}")
+    return dict(spec)
 
 
 def _header(path: Path) -> tuple[dict[str, str], int, list[str]]:
@@ -40,7 +70,7 @@ def _header(path: Path) -> tuple[dict[str, str], int, list[str]]:
             if not s:
                 n += 1
                 continue
-            cols = [c.strip().lower() for c in next(csv.reader([s]))]
+            cols = [c.strip().lower() for c in next(csv.reader([s], delimiter=_sep(s)))]
             return meta, n, cols
     return meta, n, []
 
@@ -64,12 +94,18 @@ def read(
     fs_hz: float | None = None,
     device: str | None = None,
     quiet: bool = False,
+    columns: str | Mapping[str, str] | None = None,
 ) -> Recording:
-    """Read the canonical CSV, checking units and the time base.
+    """Read the canonical CSV, or any CSV given a column map, checking units and the time base.
 
     Parameters
     ----------
     path : Path
+    columns : str or mapping, optional
+        Which file column holds each canonical quantity, e.g.
+        ``"time=ts,ax=AccX,ay=AccY,az=AccZ,gx=GyrX,gy=GyrY,gz=GyrZ"`` (names compared without
+        case); units are then checked as for the canonical file, or given by the ``*_unit``
+        options.  The recording's format is ``"generic"``.
     acc_unit : {"auto", "m/s2", "g", "mg"}
     gyro_unit : {"auto", "rad/s", "deg/s"}
     time_unit : {"auto", "s", "ms", "us", "ns"}
@@ -90,16 +126,22 @@ def read(
     from ..processing.integrity import check_time_base
 
     meta, skip, cols = _header(path)
-    missing = [c for c in REQUIRED if c not in cols]
+    colmap = parse_columns(columns) if columns is not None else {c: c for c in (*REQUIRED, *MAG)}
+    wanted = {v.strip().lower(): k for k, v in colmap.items()}
+    missing = [colmap[c] for c in REQUIRED if colmap[c].strip().lower() not in cols]
     if missing:
-        raise FileFormatError(str(path), f"missing columns {missing}; the canonical header is {','.join(REQUIRED)}")
-    use = [c for c in (*REQUIRED, *MAG) if c in cols]
+        expected = (f"the column map names columns {list(colmap.values())}; the file has {cols}"
+                    if columns is not None else f"the canonical header is {','.join(REQUIRED)}")
+        raise FileFormatError(str(path), f"missing columns {missing}; {expected}")
     try:
+        with open(path, encoding="utf-8-sig") as fh:
+            header_line = [ln for ln in (fh.readline() for _ in range(skip + 1))][-1]
         df = pd.read_csv(path, skiprows=skip, header=0, comment="#", skipinitialspace=True,
-                         on_bad_lines="skip", engine="c")
+                         on_bad_lines="skip", engine="c", sep=_sep(header_line), encoding="utf-8-sig")
     except (pd.errors.ParserError, ValueError) as exc:
         raise FileFormatError(str(path), f"cannot parse as CSV ({exc})") from None
-    df.columns = [str(c).strip().lower() for c in df.columns]
+    df.columns = [wanted.get(str(c).strip().lower(), f"_{c}") for c in df.columns]
+    use = [c for c in (*REQUIRED, *MAG) if c in df.columns]
     df = df[use]
     bad_cols = [c for c in use if not pd.api.types.is_numeric_dtype(df[c])]
     if bad_cols:
@@ -159,7 +201,7 @@ def read(
         fs_hz=nominal or report.nominal_fs_hz,
         start_time=start_time,
         source=str(path),
-        format="canonical",
+        format="canonical" if columns is None else "generic",
         notes=tuple(notes),
         extra={"time_base": report.to_dict()},
     )

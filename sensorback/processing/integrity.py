@@ -168,3 +168,25 @@ def contiguous_runs(time_s: np.ndarray, max_gap_s: float) -> np.ndarray:
     starts = np.concatenate(([0], cuts))
     stops = np.concatenate((cuts, [n]))
     return np.column_stack((starts, stops))
+
+
+MIN_FS_HZ = 10.0
+"""Below this rate a trunk movement (a rep lasts 1–3 s) is sampled too coarsely to follow."""
+MIN_DURATION_S = 5.0
+"""The calibration needs a ≥ 2 s standing still period and a few seconds around it."""
+
+
+def usability_problems(time_s: np.ndarray) -> list[str]:
+    """Why samples at these times cannot give posture (too slow, too short), as exact reasons."""
+    t = np.asarray(time_s, dtype=float)
+    if t.size < 2:
+        return [f"only {t.size} samples"]
+    problems = []
+    fs = 1.0 / float(np.median(np.diff(t)))
+    if fs < MIN_FS_HZ:
+        problems.append(f"sampled at {fs:.3g} Hz, below the {MIN_FS_HZ:g} Hz that trunk movements need")
+    span = float(t[-1] - t[0])
+    if span < MIN_DURATION_S:
+        problems.append(f"{span:.3g} s long, shorter than the {MIN_DURATION_S:g} s the calibration needs "
+                        "(stand still for ≥ 2 s at the start)")
+    return problems
