@@ -172,7 +172,7 @@ def contiguous_runs(time_s: np.ndarray, max_gap_s: float) -> np.ndarray:
 
 MIN_FS_HZ = 10.0
 """Below this rate a trunk movement (a rep lasts 1–3 s) is sampled too coarsely to follow."""
-MIN_DURATION_S = 5.0
+MIN_DURATION_S = 3.0
 """The calibration needs a ≥ 2 s standing still period and a few seconds around it."""
 
 
