@@ -166,6 +166,42 @@ class Analysis:
 
         return format_summary(self)
 
+    # Figures and reports (matplotlib is imported only here, on first use: the ``plot`` extra)
+
+    def plot_timeline(self, ax: Any = None, start_s: float | None = None, end_s: float | None = None) -> Any:
+        """Pitch and roll over the session with holds and rep sets shaded and labelled, gaps
+        marked; see :func:`sensorback.report.plots.plot_timeline`.  Returns a Figure."""
+        from .report import plots
+
+        return plots.plot_timeline(self, ax=ax, start_s=start_s, end_s=end_s)
+
+    def plot_hold(self, i: int, ax: Any = None, routine: Any = None) -> Any:
+        """The ``i``-th hold's page (angle against baseline, form breaks, wobble and tremor over
+        time, breathing, duration against target); see :func:`sensorback.report.plots.plot_hold`."""
+        from .report import plots
+
+        return plots.plot_hold(self, i, ax=ax, routine=routine)
+
+    def plot_reps(self, i: int, ax: Any = None, routine: Any = None) -> Any:
+        """The ``i``-th rep set's page (numbered reps, range of motion and top hold per rep); see
+        :func:`sensorback.report.plots.plot_reps`."""
+        from .report import plots
+
+        return plots.plot_reps(self, i, ax=ax, routine=routine)
+
+    def plot_routine(self, routine: Any = None, ax: Any = None) -> Any:
+        """Achieved against a routine (the bundled default if None); returns a Figure."""
+        from .report import compare_routine, default_routine, plots
+
+        return plots.plot_routine(compare_routine(routine or default_routine(), self.segments), ax=ax)
+
+    def write_report(self, folder: str | Path, routine: Any = None, progress: Any = None) -> Any:
+        """Write PNG figures, ``report.pdf`` and ``report.html`` into ``folder``; see
+        :func:`sensorback.report.write_report`."""
+        from .report import write_report
+
+        return write_report(self, folder, routine=routine, progress=progress)
+
 
 def _r(x: Any, nd: int = 3) -> Any:
     x = float(x)

@@ -22,6 +22,8 @@ examples:
   sensorback analyze log.csv --format generic --columns time=ts,ax=AccX,ay=AccY,az=AccZ,gx=GyrX,gy=GyrY,gz=GyrZ
   sensorback analyze sacrum.csv --upper t12.csv        # two sensors: lumbar angle
   sensorback convert export.zip session.parquet
+  sensorback report session.csv -o report/ --routine my_routine.toml
+  sensorback history sessions/ -o progress/
 
 Start every session standing still for ~3 s: sensorback uses it to find how the sensor sits on
 your back. Lying face down or face up later in the session refines it further.
@@ -51,6 +53,13 @@ _READ_OPTIONS = {
     "--time-unit": ("time_unit", "auto"), "--fs": ("fs_hz", None),
     "--columns": ("columns", None), "--accel-only": ("accel_only", False),
 }
+
+
+def _add_mount_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mount", metavar="CRANIAL,POSTERIOR",
+                   help="skip automatic calibration: the sensor axes pointing up the spine and out of the back, e.g. +x,+z")
+    p.add_argument("--sensor-out", default="+z", metavar="AXIS",
+                   help="sensor axis that points out of the back (default +z; -z if worn the other way round)")
 
 
 def _read(args: argparse.Namespace, path: str | None = None):  # noqa: ANN202
@@ -86,13 +95,7 @@ def _read(args: argparse.Namespace, path: str | None = None):  # noqa: ANN202
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis import analyze
-    from .settings import AnalysisSettings, CalibrationSettings
-
-    rec = _read(args)
-    settings = AnalysisSettings(calibration=CalibrationSettings(outward_axis=args.sensor_out))
-    upper = _read(args, args.upper) if args.upper else None
-    result = analyze(rec, settings=settings, mount=args.mount, upper=upper, upper_mount=args.upper_mount)
+    result = _analyze_args(args)
     if not args.quiet:
         print(result.summary())
     if args.json:
@@ -104,12 +107,87 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress_printer(what: str):  # noqa: ANN202
+    """A progress callback ``(done, total, label)`` writing a bar to stderr (one line, redrawn,
+    on a terminal; a line per quarter otherwise)."""
+    tty = sys.stderr.isatty()
+    marks: set[int] = set()
+
+    def show(done: int, total: int, label: str) -> None:
+        if tty:
+            bar = "#" * int(24 * done / total)
+            end = "\n" if done == total else ""
+            print(f"\r{what} [{bar:<24}] {done}/{total} {label[:40]:<40}", end=end, file=sys.stderr, flush=True)
+        elif 4 * done // total not in marks or done == total:
+            marks.add(4 * done // total)
+            print(f"{what}: {done}/{total} {label}", file=sys.stderr)
+
+    return show
+
+
+def _analyze_args(args: argparse.Namespace):  # noqa: ANN202
+    from .analysis import analyze
+    from .settings import AnalysisSettings, CalibrationSettings
+
+    settings = AnalysisSettings(calibration=CalibrationSettings(outward_axis=args.sensor_out))
+    upper_file = getattr(args, "upper", None)
+    upper = _read(args, upper_file) if upper_file else None
+    return analyze(_read(args), settings=settings, mount=args.mount, upper=upper,
+                   upper_mount=getattr(args, "upper_mount", None))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .report import read_routine, write_report
+
+    routine = read_routine(args.routine)
+    result = _analyze_args(args)
+    out = Path(args.out or f"{Path(args.file).stem}_report")
+    report = write_report(result, out, routine=routine, progress=None if args.quiet else _progress_printer("figures"))
+    print(f"wrote {report.html}, {report.pdf} and {len(report.pngs)} PNG figures in {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .report import history, read_routine
+
+    routine = read_routine(args.routine)
+    options = {"format": args.format, "mount": args.mount}
+    if args.format in (None, "canonical"):
+        options.update(acc_unit=args.acc_unit, gyro_unit=args.gyro_unit, time_unit=args.time_unit, fs_hz=args.fs)
+    sessions = history.analyze_folder(args.folder, {k: v for k, v in options.items() if v not in (None, "auto")},
+                                      cache_dir=args.cache_dir, use_cache=not args.no_cache,
+                                      progress=None if args.quiet else _progress_printer("sessions"))
+    ok = [s for s in sessions if s.result is not None]
+    if not ok:
+        from .errors import InputError
+
+        raise InputError(f"{args.folder}: no session could be analysed"
+                         + (f" ({sessions[0].path.name}: {sessions[0].error})" if sessions else " (no recordings found)"))
+    for s in sessions:
+        if s.error:
+            print(f"warning: {s.path.name} not analysed: {s.error}", file=sys.stderr)
+    weeks = history.weeks_table(sessions)
+    verdicts = history.changes_frame(history.changes(history.session_table(sessions)))
+    print(f"{len(ok)} sessions, {len(weeks)} weeks; sessions per week: "
+          + " ".join(str(n) for n in weeks["sessions"])
+          + (f" (target {routine.sessions_per_week:g})" if routine.sessions_per_week else ""))
+    print(verdicts.to_string(index=False))
+    if args.out:
+        rep = history.write_history(sessions, Path(args.out), routine.sessions_per_week)
+        print(f"wrote {rep.html}, {rep.csv} and {len(rep.pngs)} PNG figures", file=sys.stderr)
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .io.canonical import write_csv
     from .simulate import simulate_session
 
     sim = simulate_session(args.seed, fs_hz=args.fs, n_blocks=args.blocks, duration_s=args.duration,
-                           outward_sign=-1.0 if args.sensor_in else 1.0)
+                           programme=args.programme, outward_sign=-1.0 if args.sensor_in else 1.0)
     write_csv(sim.recording, args.out)
     print(f"wrote {args.out}: {sim.recording.n_samples} samples, {sim.recording.duration_s:.0f} s at "
           f"{sim.truth.sensor['fs_hz']:g} Hz", file=sys.stderr)
@@ -150,10 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="recording to analyse (canonical CSV time,ax,ay,az,gx,gy,gz or another supported format)")
     p.add_argument("--json", metavar="OUT", help="write the machine-readable result (schema sensorback.analysis/1)")
     p.add_argument("--series", metavar="OUT.csv", help="write time_s,pitch_deg,roll_deg at every sample")
-    p.add_argument("--mount", metavar="CRANIAL,POSTERIOR",
-                   help="skip automatic calibration: the sensor axes pointing up the spine and out of the back, e.g. +x,+z")
-    p.add_argument("--sensor-out", default="+z", metavar="AXIS",
-                   help="sensor axis that points out of the back (default +z; -z if worn the other way round)")
+    _add_mount_options(p)
     p.add_argument("--upper", metavar="FILE",
                    help="a second sensor higher on the spine (e.g. T12/L1): adds the lumbar angle, its range "
                    "per hold and rep set, and the trunk's flexions and side bends")
@@ -161,6 +236,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     _add_read_options(p)
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("report", help="write a session report: figures, PDF and HTML",
+                       description="Analyse a recording and write its report: a timeline, a page per hold "
+                       "and per rep set, a summary table and a comparison with a routine, as PNG figures, "
+                       "one PDF and one self-contained HTML page.",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="The routine is a small TOML file (see sensorback/report/default_routine.toml); "
+                       "without --routine the bundled home routine is used:\nplank 3 x 30 s, side plank "
+                       "2 x 20 s per side, bridge 15 reps with 5 s holds, hyperextension 4 x 10 s.")
+    p.add_argument("file", help="recording (any supported format)")
+    p.add_argument("-o", "--out", metavar="DIR", help="output folder (default: <recording name>_report)")
+    p.add_argument("--routine", metavar="FILE.toml", help="routine to compare with (default: the bundled one)")
+    _add_mount_options(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _add_read_options(p)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("history", help="progress across the sessions in a folder",
+                       description="Analyse every recording in a folder (results are cached beside them), and "
+                       "show per exercise hold time, sway and reps week by week, sessions per week, and whether "
+                       "each change from the first to the last week is larger than the session-to-session noise.",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="Session dates come from the recording's start time, else a date in the file name "
+                       "(2024-03-05, 20240305), else the file's modification time.")
+    p.add_argument("folder", help="folder of recordings")
+    p.add_argument("-o", "--out", metavar="DIR", help="write history.html, sessions.csv and PNG figures here")
+    p.add_argument("--routine", metavar="FILE.toml", help="routine whose sessions_per_week is the adherence target")
+    p.add_argument("--cache-dir", metavar="DIR", help="where analysis results are cached (default FOLDER/.sensorback-cache)")
+    p.add_argument("--no-cache", action="store_true", help="analyse every session again (the cache is refreshed)")
+    p.add_argument("--mount", metavar="CRANIAL,POSTERIOR", help="the sensor axes pointing up the spine and out of the back")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _add_read_options(p)
+    p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("simulate", help="write a simulated session with ground truth",
                        description="Simulate a session (standing calibration, exercises, rests) as recorded by a "
@@ -170,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fs", type=float, default=None, help="sample rate in Hz (default: random 25-200)")
     p.add_argument("--blocks", type=int, default=None, help="number of exercise blocks (default: random 4-8)")
     p.add_argument("--duration", type=float, default=None, help="session length in s (adds blocks until reached)")
+    p.add_argument("--programme", metavar="BLOCKS",
+                   help="exercise blocks in order, exercise:kind[:seconds or reps], e.g. plank:hold:30,bridge:reps:15")
     p.add_argument("--sensor-in", action="store_true", help="simulate a sensor worn with its z axis into the body")
     p.add_argument("--truth", metavar="OUT.json", help="also write the ground truth")
     p.set_defaults(func=cmd_simulate)

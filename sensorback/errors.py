@@ -66,6 +66,15 @@ class UnusableRecording(InputError):
         super().__init__(f"{self.path}: unusable for posture: {reason}" + (f". {hint}" if hint else ""))
 
 
+class RoutineError(InputError):
+    """A routine file that cannot be used: not TOML, or an exercise, set or target that is wrong."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"routine {self.source}: {reason}")
+
+
 class CalibrationError(SensorbackError):
     """The sensor's mounting on the body could not be determined."""
 

@@ -27,13 +27,26 @@ def rotation_about_spine_deg(up: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(up[:, 1], up[:, 2]))
 
 
-def drift_from_baseline(angle_deg: np.ndarray, fs: float, settings: DetectionSettings) -> np.ndarray:
-    """Smoothed angle minus its median over the baseline part of the hold (deg)."""
+def lateral_angle_deg(up: np.ndarray) -> np.ndarray:
+    """Rotation about the spine (deg, unwrapped), signed so that it follows the roll face down
+    and face up alike."""
+    phi = np.degrees(np.unwrap(np.radians(rotation_about_spine_deg(up))))
+    # face up, turning the left side up lowers phi: flip it so that it follows the roll
+    return -phi if float(np.median(up[:, 2])) < -0.5 else phi
+
+
+def baseline_deg(angle_deg: np.ndarray, fs: float, settings: DetectionSettings) -> float:
+    """The hold's early posture: the median angle over ``baseline_s`` after its first second."""
     skip = int(round(1.0 * fs))
     n_base = max(1, int(round(settings.baseline_s * fs)))
     # the baseline is the hold's early posture, but never more than its first third
     n_base = min(n_base, max(1, angle_deg.size // 3))
-    base = float(np.median(angle_deg[min(skip, angle_deg.size - 1) : skip + n_base]))
+    return float(np.median(angle_deg[min(skip, angle_deg.size - 1) : skip + n_base]))
+
+
+def drift_from_baseline(angle_deg: np.ndarray, fs: float, settings: DetectionSettings) -> np.ndarray:
+    """Smoothed angle minus its :func:`baseline_deg` (deg)."""
+    base = baseline_deg(angle_deg, fs, settings)
     return smooth(angle_deg, max(1, int(round(0.5 * settings.form_smooth_s * fs)))) - base
 
 
@@ -87,12 +100,8 @@ def find_form_breaks(
     """
     s = settings
     out = []
-    phi = np.degrees(np.unwrap(np.radians(rotation_about_spine_deg(up))))
-    # face up, turning the left side up lowers phi: flip it so that it follows the roll
-    uz = float(np.median(up[:, 2]))
-    if uz < -0.5:
-        phi = -phi
-    drifts = {"pitch": drift_from_baseline(pitch_deg, fs, s), "roll": drift_from_baseline(phi, fs, s)}
+    drifts = {"pitch": drift_from_baseline(pitch_deg, fs, s),
+              "roll": drift_from_baseline(lateral_angle_deg(up), fs, s)}
     dwell = max(1, int(round(s.form_dwell_s * fs)))
     for axis, d in drifts.items():
         for a, b in runs(np.abs(d) > s.form_threshold_deg):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..recording import Annotations, Info, Recording
 from .body import build_motion, layout
-from .programme import EXERCISES, Phase, random_programme
+from .programme import EXERCISES, Block, Phase, parse_programme, random_programme
 from .sensor import SensorModel, sample
 
 __all__ = ["simulate", "simulate_session", "SimulatedSession", "Truth", "EXERCISES"]
@@ -91,6 +91,7 @@ def simulate_session(
     duration_s: float | None = None,
     walk: bool | None = None,
     phases: list[Phase] | None = None,
+    programme: list[Block] | str | None = None,
     outward_sign: float = 1.0,
 ) -> SimulatedSession:
     """Simulate a session of core exercises recorded by a sacral IMU, with ground truth.
@@ -109,11 +110,19 @@ def simulate_session(
         Whether the session has a walking bout after the standing calibration.
     phases : list of Phase, optional
         An explicit programme instead of a random one.
+    programme : list of tuple or str, optional
+        The exercise blocks in order, each ``(exercise, kind)`` or ``(exercise, kind, amount)``
+        (hold seconds or number of reps), or their text form ``"plank:hold:30,bridge:reps:15"``;
+        postures, sway and timing stay random.  Replaces ``n_blocks`` and ``duration_s``.
     outward_sign : float
         +1 when the sensor's z axis points out of the back (the default), −1 when it points in.
     """
     rng = np.random.default_rng(seed)
-    if phases is None:
+    if isinstance(programme, str):
+        programme = parse_programme(programme)
+    if phases is None and programme is not None:
+        phases = random_programme(rng, walk=walk, blocks=list(programme))
+    elif phases is None:
         if duration_s is not None:
             phases = random_programme(rng, n_blocks=0, walk=walk)
             from .programme import exercise_block, rest_posture

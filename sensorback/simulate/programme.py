@@ -109,8 +109,11 @@ def rep_params(
     }
 
 
-def exercise_block(rng: np.random.Generator, exercise: str, kind: str) -> Phase:
-    """A hold or a set of reps of one exercise with randomised posture and timing."""
+def exercise_block(rng: np.random.Generator, exercise: str, kind: str, amount: float | None = None) -> Phase:
+    """A hold or a set of reps of one exercise with randomised posture and timing.
+
+    ``amount`` fixes the hold's duration (s) or the set's number of reps; random when None.
+    """
     if exercise == "plank":
         post = Posture("plank", _u(rng, 5, 15), _u(rng, -2.5, 2.5), 0.45)
     elif exercise == "side_plank_left":
@@ -127,16 +130,17 @@ def exercise_block(rng: np.random.Generator, exercise: str, kind: str) -> Phase:
         raise ValueError(exercise)
     if kind == "hold":
         dur = _u(rng, 12, 60) if exercise != "hyperextension" else _u(rng, 8, 20)
+        dur = dur if amount is None else float(amount)
         allow = exercise in ("plank", "side_plank_left", "side_plank_right", "bridge")
         return Phase("hold", exercise, post, dur, hold_params(rng, dur, allow))
     # reps
     if exercise == "bridge":
-        n = int(rng.integers(8, 21))
+        n = int(rng.integers(8, 21)) if amount is None else int(amount)
         bottom = _u(rng, -4, 1)
         params = rep_params(rng, n, bottom, post.pitch_deg, _u(rng, 0.0, 6.0) if rng.random() < 0.6 else 0.0)
         start_post = Posture("supine", bottom, post.roll_key_deg, 0.12)
     elif exercise == "hyperextension":
-        n = int(rng.integers(6, 16))
+        n = int(rng.integers(6, 16)) if amount is None else int(amount)
         if post.name == "hyperextension_bench":
             bottom = _u(rng, -65, -40)
             params = rep_params(rng, n, bottom, post.pitch_deg, _u(rng, 0.0, 2.0))
@@ -152,8 +156,56 @@ def exercise_block(rng: np.random.Generator, exercise: str, kind: str) -> Phase:
     return Phase("reps", exercise, start_post, dur, params)
 
 
-def random_programme(rng: np.random.Generator, n_blocks: int | None = None, walk: bool | None = None) -> list[Phase]:
+Block = tuple  # (exercise, kind) or (exercise, kind, amount): see exercise_block
+
+
+def parse_programme(text: str) -> list[Block]:
+    """Blocks from ``"plank:hold:30,bridge:reps:15,side_plank_left:hold"`` (amount optional).
+
+    Raises
+    ------
+    ValueError
+        Naming the block that is not ``exercise:kind[:amount]`` with a known exercise and kind.
+    """
+    blocks: list[Block] = []
+    for item in filter(None, (x.strip() for x in text.split(","))):
+        parts = item.split(":")
+        if len(parts) not in (2, 3):
+            raise ValueError(f"programme block {item!r}: expected exercise:kind[:amount], e.g. plank:hold:30")
+        try:
+            amount = float(parts[2]) if len(parts) == 3 else None
+        except ValueError:
+            raise ValueError(f"programme block {item!r}: amount {parts[2]!r} is not a number") from None
+        check_block(parts[0], parts[1], amount)
+        blocks.append((parts[0], parts[1]) if amount is None else (parts[0], parts[1], amount))
+    if not blocks:
+        raise ValueError("programme: no blocks given")
+    return blocks
+
+
+def check_block(exercise: str, kind: str, amount: float | None = None) -> None:
+    """Raise ValueError unless the simulator can do ``amount`` of ``exercise`` as ``kind``."""
+    if exercise not in EXERCISES:
+        raise ValueError(f"programme: unknown exercise {exercise!r}; expected one of {', '.join(EXERCISES)}")
+    if kind not in ("hold", "reps"):
+        raise ValueError(f"programme: kind of {exercise} must be hold or reps, not {kind!r}")
+    if kind == "reps" and exercise not in ("bridge", "hyperextension"):
+        raise ValueError(f"programme: {exercise} has no reps (only bridge and hyperextension do)")
+    if amount is not None and not (amount >= (5.0 if kind == "hold" else 1) and amount <= 600):
+        raise ValueError(f"programme: {exercise} {kind} amount {amount:g} out of range "
+                         f"({'5-600 s' if kind == 'hold' else '1-600 reps'})")
+
+
+def random_programme(
+    rng: np.random.Generator,
+    n_blocks: int | None = None,
+    walk: bool | None = None,
+    blocks: list[Block] | None = None,
+) -> list[Phase]:
     """A random session: standing calibration, maybe walking, exercise blocks and rests.
+
+    ``blocks`` fixes the exercise blocks, in order (see :func:`parse_programme`); their
+    postures, sway and timing stay random.
 
     The person's pelvis is not exactly vertical in standing: its sagittal key angle is drawn
     once per session in 90 ± 6° (pelvic tilt varies between people), so the standing
@@ -169,9 +221,11 @@ def random_programme(rng: np.random.Generator, n_blocks: int | None = None, walk
         ("plank", "hold"), ("side_plank_left", "hold"), ("side_plank_right", "hold"),
         ("bridge", "reps"), ("bridge", "hold"), ("hyperextension", "reps"), ("hyperextension", "hold"),
     ]
-    for _ in range(n):
-        ex, kind = menu[int(rng.integers(len(menu)))]
-        phases.append(exercise_block(rng, ex, kind))
+    for k in range(n if blocks is None else len(blocks)):
+        # a random block is drawn just before its phase, as ever, so that seeds keep their sessions
+        block = menu[int(rng.integers(len(menu)))] if blocks is None else blocks[k]
+        check_block(*block)
+        phases.append(exercise_block(rng, *block))
         rest = ("standing", "prone", "supine", "child")[int(rng.integers(4))]
         phases.append(Phase("rest", None, rest_posture(rng, rest, stand), _u(rng, 5, 20), {"sway_deg": _u(rng, 0.05, 0.3)}))
     return phases

@@ -1,0 +1,106 @@
+"""Figures as PNG bytes, and a multi-page PDF of such PNGs.
+
+A report's PDF pages are its PNG figures, embedded losslessly: the PNG's compressed pixel
+data goes into the PDF as it is (PDF reads PNG's row filters through its ``/Predictor 15``
+decode parameter), so the PDF costs no second rendering and shows exactly what the PNGs show.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_bytes(fig: Figure, dpi: float = 100.0) -> bytes:
+    """The figure rendered with Agg as an RGB PNG (no alpha channel: pages are opaque)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", compress_level=6, dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def read_png_rgb(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and the zlib stream of pixel rows of an 8-bit RGB, non-interlaced PNG.
+
+    Raises
+    ------
+    ValueError
+        Not a PNG, or a PNG of another kind.
+    """
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG")
+    pos, idat, header = 8, [], None
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    if header is None or not idat:
+        raise ValueError("PNG without header or pixel data")
+    width, height, depth, colour_type, _, _, interlace = header
+    if (depth, colour_type, interlace) != (8, 2, 0):
+        raise ValueError(f"PNG must be 8-bit RGB, non-interlaced (got depth {depth}, colour type {colour_type})")
+    return width, height, b"".join(idat)
+
+
+def pdf_from_pngs(pages: list[tuple[bytes, float]], title: str = "", producer: str = "") -> bytes:
+    """A PDF with one page per ``(png, dpi)``, each page the size of its image at that dpi."""
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    def stream(header: str, payload: bytes) -> bytes:
+        return f"<< {header} /Length {len(payload)} >>\nstream\n".encode() + payload + b"\nendstream"
+
+    catalog = add(b"")  # filled in below, once the page tree exists
+    tree = add(b"")
+    kids = []
+    for png, dpi in pages:
+        w, h, pixels = read_png_rgb(png)
+        image = add(stream(f"/Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB "
+                           f"/BitsPerComponent 8 /Filter /FlateDecode /DecodeParms << /Predictor 15 /Colors 3 "
+                           f"/BitsPerComponent 8 /Columns {w} >>", pixels))
+        pw, ph = 72.0 * w / dpi, 72.0 * h / dpi
+        content = add(stream("", f"q {pw:.2f} 0 0 {ph:.2f} 0 0 cm /Im0 Do Q".encode()))
+        kids.append(add(f"<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 {pw:.2f} {ph:.2f}] "
+                        f"/Resources << /XObject << /Im0 {image} 0 R >> >> /Contents {content} 0 R >>".encode()))
+    objects[catalog - 1] = f"<< /Type /Catalog /Pages {tree} 0 R >>".encode()
+    objects[tree - 1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+    info = add(f"<< /Title {_pdf_text(title)} /Producer {_pdf_text(producer)} >>".encode())
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for k, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{k} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    out.write("".join(f"{o:010d} 00000 n \n" for o in offsets).encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R /Info {info} 0 R >>\n"
+              f"startxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def _pdf_text(text: str) -> str:
+    """A PDF text string (UTF-16 with byte-order mark, so any character survives)."""
+    return "<" + (b"\xfe\xff" + text.encode("utf-16-be")).hex() + ">"
+

@@ -1,0 +1,156 @@
+"""The report of one session: PNG figures, one PDF of them, and one self-contained HTML page."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._version import __version__
+from .routine import Routine, compare_routine, default_routine
+from .tables import exercise_name, numbered, summary_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from ..analysis import Analysis
+
+TIMELINE_PAGE_S = 900.0
+"""Sessions longer than this get one timeline page per this much time, so that holds stay
+wide enough to see and label."""
+DPI = 100.0
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Report:
+    """The files written by :func:`write_report`."""
+
+    folder: Path
+    html: Path
+    pdf: Path
+    pngs: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """One figure of the report: file stem, caption, and how to draw it."""
+
+    stem: str
+    caption: str
+    draw: Callable[[], Figure]
+
+
+def timeline_windows(duration_s: float, page_s: float = TIMELINE_PAGE_S) -> list[tuple[float, float]]:
+    """Equal windows of at most ``page_s`` covering ``[0, duration_s]``."""
+    n = max(1, math.ceil(duration_s / page_s - 1e-9))
+    step = duration_s / n
+    return [(k * step, (k + 1) * step) for k in range(n)]
+
+
+def pages(analysis: Analysis, routine: Routine) -> Iterator[Page]:
+    """Every figure of the report, in reading order."""
+    from . import plots
+
+    segments = analysis.segments
+    table = summary_table(segments)
+    yield Page("summary", "What was done, per exercise", lambda: plots.plot_table(table, "Session summary"))
+    comparison = compare_routine(routine, segments)
+    yield Page("routine", f"Achieved against the routine “{routine.name}”", lambda: plots.plot_routine(comparison))
+    windows = timeline_windows(analysis.duration_s)
+    for k, (a, b) in enumerate(windows):
+        stem = "timeline" if len(windows) == 1 else f"timeline_{k + 1}"
+        part = "" if len(windows) == 1 else f" (part {k + 1} of {len(windows)})"
+        yield Page(stem, f"Session timeline{part}: pitch and roll, holds (H) and rep sets (S) shaded",
+                   lambda a=a, b=b, whole=len(windows) == 1: plots.plot_timeline(
+                       analysis, start_s=None if whole else a, end_s=None if whole else b))
+    counters = {"hold": 0, "reps": 0}
+    for label, s in numbered(segments):
+        i = counters[s["kind"]]
+        counters[s["kind"]] += 1
+        if s["kind"] == "hold":
+            yield Page(f"hold_{label}", f"Hold {label}: {plots.name(s['exercise'])}",
+                       lambda i=i: plots.plot_hold(analysis, i, routine=routine))
+        else:
+            yield Page(f"reps_{label}", f"Rep set {label}: {plots.name(s['exercise'])}",
+                       lambda i=i: plots.plot_reps(analysis, i, routine=routine))
+
+
+def _meta(analysis: Analysis) -> str:
+    info = analysis.recording.info
+    bits = [info.source or "recording"]
+    if info.start_time:
+        bits.append(info.start_time.strftime("%Y-%m-%d %H:%M"))
+    m, s = divmod(int(round(analysis.duration_s)), 60)
+    bits += [f"{m} min {s:02d} s", f"{info.device}, {analysis.fs_hz:g} Hz",
+             f"calibration: {analysis.calibration.get('method', '?')}"]
+    return " · ".join(bits)
+
+
+def write_report(
+    analysis: Analysis,
+    folder: str | Path,
+    routine: Routine | None = None,
+    progress: Progress | None = None,
+    dpi: float = DPI,
+) -> Report:
+    """Write the session report into ``folder`` (created if needed).
+
+    Writes one PNG per figure (summary, routine, timeline, every hold and rep set),
+    ``report.pdf`` with the same figures as pages, and ``report.html`` with the summary and
+    routine tables, every figure embedded, and the settings and package version.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    folder : str or Path
+    routine : Routine, optional
+        What the session is compared with; the bundled default routine if None.
+    progress : callable, optional
+        Called as ``progress(done, total, what)`` after every figure.
+    dpi : float
+        Resolution of the figures.
+    """
+    from .html import figure_html, page, settings_html, table_html
+    from .pdf import pdf_from_pngs, png_bytes
+
+    routine = routine or default_routine()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    todo = list(pages(analysis, routine))
+    rendered: list[tuple[Page, bytes]] = []
+    report = Report(folder, folder / "report.html", folder / "report.pdf")
+    for k, p in enumerate(todo):
+        png = png_bytes(p.draw(), dpi)
+        path = folder / f"{p.stem}.png"
+        path.write_bytes(png)
+        report.pngs.append(path)
+        rendered.append((p, png))
+        if progress:
+            progress(k + 1, len(todo), p.stem)
+    title = f"sensorback session report: {Path(analysis.recording.info.source or 'recording').name}"
+    report.pdf.write_bytes(pdf_from_pngs([(png, dpi) for _, png in rendered], title, f"sensorback {__version__}"))
+    by_stem = {p.stem: (p, png) for p, png in rendered}
+    comparison = compare_routine(routine, analysis.segments)
+    comparison_text = comparison.assign(exercise=[exercise_name(e) for e in comparison["exercise"]],
+                                        completion=[_percent(x) for x in comparison["completion"]])
+    comparison_text.columns = [c.replace("_", " ") for c in comparison_text.columns]
+    sections = [
+        ("Summary", table_html(summary_table(analysis.segments))),
+        (f"Routine: {routine.name} ({routine.source})",
+         table_html(comparison_text) + figure_html(by_stem["routine"][1], "achieved against planned")),
+        ("Timeline", "".join(figure_html(png, p.caption, p.caption) for p, png in rendered
+                             if p.stem.startswith("timeline"))),
+        ("Holds and rep sets", "".join(figure_html(png, p.caption, p.caption) for p, png in rendered
+                                       if p.stem.startswith(("hold_", "reps_"))) or "<p>none found</p>"),
+        ("Settings", settings_html(analysis.to_dict()["settings"], __version__)),
+    ]
+    report.html.write_text(page(title, _meta(analysis), sections), encoding="utf-8")
+    return report
+
+
+def _percent(x: Any) -> str:
+    return "–" if x != x else f"{100 * x:.0f}%"
