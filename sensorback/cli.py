@@ -144,7 +144,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     routine = read_routine(args.routine)
     result = _analyze_args(args)
     out = Path(args.out or f"{Path(args.file).stem}_report")
-    report = write_report(result, out, routine=routine, progress=None if args.quiet else _progress_printer("figures"))
+    report = write_report(result, out, routine=routine, progress=None if args.quiet else _progress_printer("figures"),
+                          jobs=args.jobs)
     print(f"wrote {report.html}, {report.pdf} and {len(report.pngs)} PNG figures in {out}", file=sys.stderr)
     return 0
 
@@ -248,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="recording (any supported format)")
     p.add_argument("-o", "--out", metavar="DIR", help="output folder (default: <recording name>_report)")
     p.add_argument("--routine", metavar="FILE.toml", help="routine to compare with (default: the bundled one)")
+    p.add_argument("-j", "--jobs", type=int, metavar="N",
+                   help="processes to draw the figures in (default: one per core for long sessions; 1: none)")
     _add_mount_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     _add_read_options(p)

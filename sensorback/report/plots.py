@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
 from .course import hold_course, thin, window_times
@@ -66,11 +66,6 @@ def _page(width_in: float, height_in: float, rows: int, height_ratios: list[floa
     grid = fig.add_gridspec(rows, 1, height_ratios=height_ratios, hspace=hspace, left=left / width_in,
                             right=1.0 - right / width_in, top=1.0 - top / height_in, bottom=bottom / height_in)
     return fig, grid
-
-
-def _note(ax: Axes, text: str, size: float = 8.0) -> None:
-    """A line of text above a panel (cheaper to lay out than an axes title)."""
-    ax.text(0.0, 1.02, text, transform=ax.transAxes, ha="left", va="bottom", fontsize=size)
 
 
 def _clock(x: float, _pos: object = None) -> str:
@@ -215,108 +210,216 @@ def _short(path: str, n: int = 48) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Holds
+# Holds and rep sets: pages built once and shown again for every hold or set
 # --------------------------------------------------------------------------------------------
+#
+# Most of a page's time goes into making axes, ticks and artists, and a session can have
+# dozens of holds, so a report builds each kind of page once and its ``show`` replaces only
+# data, texts, colours and limits.  Artists whose number or presence varies (form breaks,
+# bars, rep numbers, target and mean lines, legends of those) are made afresh by each
+# ``show`` and removed by the next.  Limits are set, not autoscaled, so nothing of an earlier
+# hold or set is left in them.
 
 
-def _mark_breaks(ax: Axes, breaks: list[dict[str, Any]], t0: float, value: str) -> None:
+def _span(*parts: Any, margin: float = 0.05) -> tuple[float, float]:
+    """The range of the finite values in ``parts`` (arrays or numbers) with ``margin`` of it
+    added on each side, as autoscaling would give; (-1, 1) when there are none."""
+    values = np.concatenate([np.ravel(np.asarray(p, float)) for p in parts])
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return -1.0, 1.0
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1.0, hi + 1.0
+    pad = margin * (hi - lo)
+    return lo - pad, hi + pad
+
+
+class _Transient:
+    """The artists of a panel that one ``show`` makes and the next removes."""
+
+    def __init__(self) -> None:
+        self.artists: list[Any] = []
+
+    def clear(self) -> None:
+        for artist in self.artists:
+            artist.remove()
+        self.artists = []
+
+    def add(self, *artists: Any) -> None:
+        self.artists.extend(artists)
+
+
+def _note(ax: Axes, text: str = "", size: float = 8.0) -> Any:
+    """A line of text above a panel (cheaper to lay out than an axes title)."""
+    return ax.text(0.0, 1.02, text, transform=ax.transAxes, ha="left", va="bottom", fontsize=size)
+
+
+def _mark_breaks(ax: Axes, breaks: list[dict[str, Any]], t0: float, value: str) -> list[Any]:
+    artists = []
     for k, brk in enumerate(breaks):
         x = brk["start_s"] - t0
         line = ax.axvline(x, color="black", linewidth=1.2, linestyle="--")
         line.set_gid("form_break")
-        ax.annotate(f"{brk['direction']} {brk[value]:+.1f}°", xy=(x, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(3, -3 - 11 * (k % 2)), textcoords="offset points", ha="left", va="top", fontsize=8,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+        label = ax.annotate(f"{brk['direction']} {brk[value]:+.1f}°", xy=(x, 1.0), xycoords=("data", "axes fraction"),
+                            xytext=(3, -3 - 11 * (k % 2)), textcoords="offset points", ha="left", va="top",
+                            fontsize=8, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                                              "alpha": 0.8})
+        artists += [line, label]
+    return artists
 
 
-def _hold_angle_panel(ax: Axes, seg: dict[str, Any], course: Any, threshold_deg: float) -> None:
-    c = colour(seg["exercise"])
-    base = course.baseline_pitch_deg
-    ax.axhspan(base - threshold_deg, base + threshold_deg, color=c, alpha=0.10, linewidth=0,
-               label=f"baseline ± {threshold_deg:g}° (form tolerance)")
-    ax.plot(course.t_s, course.pitch_deg, color=c, linewidth=1.0, label="pitch")
-    ax.axhline(base, color="black", linewidth=0.9, linestyle="-.", label=f"baseline {base:.1f}°")
-    _mark_breaks(ax, [b for b in seg.get("form_breaks", []) if b.get("axis", "pitch") == "pitch"], seg["start_s"],
-                 "deviation_deg")
-    ax.set_ylabel("pitch (°)")
-    ax.legend(loc="lower left", fontsize=7, ncol=3, frameon=False)
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(lo - 0.25 * (hi - lo), hi + 0.15 * (hi - lo))  # room for the legend and break labels
+class _DriftPanel:
+    """An angle of the hold around its reference, the form tolerance shaded around it, and the
+    form breaks on that axis marked: pitch against the baseline, or the sideways drift."""
+
+    def __init__(self, ax: Axes, ylabel: str | None, legend: bool) -> None:
+        self.ax = ax
+        self.band = ax.add_patch(Rectangle((0.0, 0.0), 1.0, 0.0, transform=ax.get_yaxis_transform(), alpha=0.10,
+                                           linewidth=0))
+        (self.line,) = ax.plot([], [], linewidth=1.0)
+        self.reference = ax.axhline(0.0, color="black", linewidth=0.9, linestyle="-.")
+        self.legend = (ax.legend([self.band, self.line, self.reference], ["tolerance", "pitch", "baseline"],
+                                 loc="lower left", fontsize=7, ncol=3, frameon=False) if legend else None)
+        self.breaks = _Transient()
+        if ylabel:
+            ax.set_ylabel(ylabel)
+
+    def show(self, seg: dict[str, Any], t_s: np.ndarray, angle_deg: np.ndarray, reference_deg: float,
+             threshold_deg: float, breaks: list[dict[str, Any]]) -> tuple[float, float]:
+        """Draw; returns the limits autoscaling would give, for the caller to widen."""
+        c = colour(seg["exercise"])
+        self.band.set_y(reference_deg - threshold_deg)
+        self.band.set_height(2.0 * threshold_deg)
+        self.band.set_facecolor(c)
+        self.line.set_data(t_s, angle_deg)
+        self.line.set_color(c)
+        self.reference.set_ydata([reference_deg, reference_deg])
+        if self.legend is not None:
+            band, line, _ = self.legend.legend_handles
+            band.set_facecolor(c)
+            line.set_color(c)
+            texts = self.legend.get_texts()
+            texts[0].set_text(f"baseline ± {threshold_deg:g}° (form tolerance)")
+            texts[2].set_text(f"baseline {reference_deg:.1f}°")
+        self.breaks.clear()
+        self.breaks.add(*_mark_breaks(self.ax, breaks, seg["start_s"], "deviation_deg"))
+        self.ax.set_xlim(0.0, seg["duration_s"])
+        return _span(angle_deg, reference_deg - threshold_deg, reference_deg + threshold_deg)
 
 
-def _hold_lateral_panel(ax: Axes, seg: dict[str, Any], course: Any, threshold_deg: float) -> None:
-    c = colour(seg["exercise"])
-    ax.axhspan(-threshold_deg, threshold_deg, color=c, alpha=0.10, linewidth=0)
-    ax.plot(course.t_s, course.lateral_drift_deg, color=c, linewidth=1.0)
-    ax.axhline(0.0, color="black", linewidth=0.9, linestyle="-.")
-    _mark_breaks(ax, [b for b in seg.get("form_breaks", []) if b.get("axis") == "roll"], seg["start_s"],
-                 "deviation_deg")
-    side = "rotation" if (seg["exercise"] or "").startswith("side_plank") else "sideways tilt"
-    ax.set_ylabel(f"{side} (°)")
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(min(lo, -2 * threshold_deg), max(hi, 2 * threshold_deg))
+def _pitch_breaks(seg: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in seg.get("form_breaks", []) if b.get("axis", "pitch") == "pitch"]
 
 
-def _hold_wobble_panels(ax_sway: Axes, ax_tremor: Axes, seg: dict[str, Any]) -> None:
-    w = seg.get("wobble", {})
-    c = colour(seg["exercise"])
-    window = float(w.get("window_s") or 5.0)
-    sway = np.asarray(w.get("sway_course_deg") or [], float)
-    if sway.size:
-        x = window_times(sway.size, window, seg["duration_s"])
-        bars = ax_sway.bar(x, sway, width=0.85 * window, color=c, alpha=0.75)
-        for bar in bars:
-            bar.set_gid("sway_bar")
-    fatigue = w.get("fatigue")
-    text = f"sway {w.get('score', float('nan')):.2f}° RMS"
-    if fatigue is not None and np.isfinite(fatigue):
-        text += f", ×{fatigue:.2f} by the last third"
-    _note(ax_sway, text)
-    ax_sway.set_ylabel("sway (° RMS)")
-    tremor = w.get("tremor_course_deg_s")
-    if tremor:
-        x = window_times(len(tremor), window, seg["duration_s"])
-        ax_tremor.plot(x, tremor, marker="o", color=c, linewidth=1.0, markersize=4)
-        ax_tremor.set_ylim(0, max(tremor) * 1.25)
-        tf = w.get("tremor_fatigue")
-        _note(ax_tremor, f"tremor {w['tremor']:.2f}°/s RMS" + (f", ×{tf:.2f} by the last third" if tf else ""))
-    else:
-        ax_tremor.text(0.5, 0.5, "tremor not measured (sample rate too low or hold too short)",
-                       transform=ax_tremor.transAxes, ha="center", va="center", fontsize=8, color=GREY)
-        ax_tremor.set_yticks([])
-    ax_tremor.set_ylabel("tremor (°/s)")
+def _show_pitch(panel: _DriftPanel, seg: dict[str, Any], course: Any, threshold_deg: float) -> None:
+    lo, hi = panel.show(seg, course.t_s, course.pitch_deg, course.baseline_pitch_deg, threshold_deg,
+                        _pitch_breaks(seg))
+    panel.ax.set_ylim(lo - 0.25 * (hi - lo), hi + 0.15 * (hi - lo))  # room for the legend and break labels
 
 
-def _hold_breathing_panel(ax: Axes, seg: dict[str, Any], course: Any) -> None:
-    bpm = seg.get("breathing_bpm")
-    if course.breathing_deg is not None:
-        ax.plot(course.t_s, course.breathing_deg, color=GREY if bpm is None else colour(seg["exercise"]),
-                linewidth=1.0)
-    if bpm is None:
-        msg = "breathing rhythm not clear enough to count" if seg["duration_s"] >= 15 else "too short to count breaths"
-    else:
-        msg = f"{bpm:.0f} breaths/min, about {seg['breaths']:.0f} breaths"
-    _note(ax, msg)
-    ax.set_ylabel("breathing (°)")
+class _WobblePanels:
+    """Sway (bars) and tremor (line) per window of the hold, with their scores and fatigue."""
+
+    def __init__(self, ax_sway: Axes, ax_tremor: Axes) -> None:
+        self.ax_sway, self.ax_tremor = ax_sway, ax_tremor
+        self.bars = _Transient()
+        self.sway_note = _note(ax_sway)
+        ax_sway.set_ylabel("sway (° RMS)")
+        (self.tremor,) = ax_tremor.plot([], [], marker="o", linewidth=1.0, markersize=4)
+        self.tremor_note = _note(ax_tremor)
+        self.no_tremor = ax_tremor.text(0.5, 0.5, "tremor not measured (sample rate too low or hold too short)",
+                                        transform=ax_tremor.transAxes, ha="center", va="center", fontsize=8,
+                                        color=GREY)
+        ax_tremor.set_ylabel("tremor (°/s)")
+
+    def show(self, seg: dict[str, Any]) -> None:
+        w = seg.get("wobble", {})
+        c = colour(seg["exercise"])
+        window = float(w.get("window_s") or 5.0)
+        sway = np.asarray(w.get("sway_course_deg") or [], float)
+        self.bars.clear()
+        if sway.size:
+            bars = self.ax_sway.bar(window_times(sway.size, window, seg["duration_s"]), sway, width=0.85 * window,
+                                    color=c, alpha=0.75)
+            for bar in bars:
+                bar.set_gid("sway_bar")
+            self.bars.add(bars)
+        self.ax_sway.set_ylim(0.0, _span(sway, 0.0)[1])
+        fatigue = w.get("fatigue")
+        text = f"sway {w.get('score', float('nan')):.2f}° RMS"
+        if fatigue is not None and np.isfinite(fatigue):
+            text += f", ×{fatigue:.2f} by the last third"
+        self.sway_note.set_text(text)
+        tremor = w.get("tremor_course_deg_s")
+        measured = bool(tremor)
+        self.no_tremor.set_visible(not measured)
+        self.tremor_note.set_visible(measured)
+        self.ax_tremor.yaxis.set_major_locator(AutoLocator() if measured else NullLocator())
+        if measured:
+            self.tremor.set_data(window_times(len(tremor), window, seg["duration_s"]), tremor)
+            self.tremor.set_color(c)
+            self.ax_tremor.set_ylim(0, max(tremor) * 1.25)
+            tf = w.get("tremor_fatigue")
+            self.tremor_note.set_text(f"tremor {w['tremor']:.2f}°/s RMS"
+                                      + (f", ×{tf:.2f} by the last third" if tf else ""))
+        else:
+            self.tremor.set_data([], [])
+            self.ax_tremor.set_ylim(0.0, 1.0)
 
 
-def _target_panel(ax: Axes, duration_s: float, target_s: float | None, c: str) -> None:
-    bar = ax.barh([0], [duration_s], color=c, height=0.55)
-    bar[0].set_gid("duration_bar")
-    right = max(duration_s, target_s or 0.0) * 1.12
-    if target_s:
-        line = ax.axvline(target_s, color="black", linewidth=1.5)
-        line.set_gid("target")
-        verdict = "target reached" if duration_s >= target_s else f"{target_s - duration_s:.0f} s short"
-        _note(ax, f"held {duration_s:.1f} s of {target_s:g} s planned: {verdict}", 9)
-    else:
-        _note(ax, f"held {duration_s:.1f} s (no target in the routine)", 9)
-    ax.set_xlim(0, right)
-    ax.set_yticks([])
-    ax.set_xlabel("hold duration (s)", fontsize=8)
+class _BreathingPanel:
+    """The pitch in the breathing band, and the breathing rate."""
+
+    def __init__(self, ax: Axes) -> None:
+        self.ax = ax
+        (self.line,) = ax.plot([], [], linewidth=1.0)
+        self.note = _note(ax)
+        ax.set_ylabel("breathing (°)")
+
+    def show(self, seg: dict[str, Any], course: Any) -> None:
+        bpm = seg.get("breathing_bpm")
+        wave = course.breathing_deg
+        self.line.set_data(course.t_s if wave is not None else [], wave if wave is not None else [])
+        self.line.set_color(GREY if bpm is None else colour(seg["exercise"]))
+        self.ax.set_ylim(*_span(wave if wave is not None else []))
+        if bpm is None:
+            msg = ("breathing rhythm not clear enough to count" if seg["duration_s"] >= 15
+                   else "too short to count breaths")
+        else:
+            msg = f"{bpm:.0f} breaths/min, about {seg['breaths']:.0f} breaths"
+        self.note.set_text(msg)
 
 
-def _target_hold_s(routine: Routine | None, exercise: str, kind: str) -> Any:
+class _TargetPanel:
+    """The hold's duration as a bar against the routine's target (a line)."""
+
+    def __init__(self, ax: Axes) -> None:
+        self.ax = ax
+        self.bar = ax.barh([0], [1.0], height=0.55)[0]
+        self.bar.set_gid("duration_bar")
+        self.target = _Transient()
+        self.note = _note(ax, size=9)
+        ax.set_yticks([])
+        ax.set_ylim(-0.35, 0.35)
+        ax.set_xlabel("hold duration (s)", fontsize=8)
+
+    def show(self, duration_s: float, target_s: float | None, c: str) -> None:
+        self.bar.set_width(duration_s)
+        self.bar.set_color(c)
+        self.target.clear()
+        if target_s:
+            line = self.ax.axvline(target_s, color="black", linewidth=1.5)
+            line.set_gid("target")
+            self.target.add(line)
+            verdict = "target reached" if duration_s >= target_s else f"{target_s - duration_s:.0f} s short"
+            self.note.set_text(f"held {duration_s:.1f} s of {target_s:g} s planned: {verdict}")
+        else:
+            self.note.set_text(f"held {duration_s:.1f} s (no target in the routine)")
+        self.ax.set_xlim(0, max(duration_s, target_s or 0.0) * 1.12)
+
+
+def _planned(routine: Routine | None, exercise: str, kind: str) -> Any:
     if routine is None:
         return None
     for p in routine.exercises:
@@ -325,10 +428,74 @@ def _target_hold_s(routine: Routine | None, exercise: str, kind: str) -> Any:
     return None
 
 
+def _fixed_labels(fig: Figure, left_in: float = 0.5, below_in: float = 0.27) -> None:
+    """Put every axis label of a page a fixed distance from its axes (y labels ``left_in``
+    inches left, all in one column; x labels ``below_in`` inches below): laying labels out
+    against the tick labels is a large share of a page's drawing time, and aligned labels
+    read better."""
+    width_in, height_in = fig.get_size_inches()
+    for ax in fig.axes:
+        box = ax.get_position()
+        ax.yaxis.set_label_coords(-left_in / (box.width * width_in), 0.5)
+        ax.xaxis.set_label_coords(0.5, -below_in / (box.height * height_in))
+
+
+class HoldPage:
+    """A hold's report page: its duration against the routine's target, pitch against the
+    hold's baseline with form breaks marked, the sideways drift, sway and tremor over time,
+    and breathing.  Build it once and :meth:`show` each hold; :func:`plot_hold` does both."""
+
+    WIDTH_IN, HEIGHT_IN = 9.0, 10.5
+
+    def __init__(self) -> None:
+        fig, grid = _page(self.WIDTH_IN, self.HEIGHT_IN, 6, [0.3, 1.5, 0.9, 0.8, 0.8, 0.8], 0.42)
+        self.figure = fig
+        ax_target = fig.add_subplot(grid[0])
+        panels = [fig.add_subplot(grid[1])]
+        panels += [fig.add_subplot(grid[k], sharex=panels[0]) for k in range(2, 6)]
+        self.target = _TargetPanel(ax_target)
+        self.pitch = _DriftPanel(panels[0], "pitch (°)", legend=True)
+        self.lateral = _DriftPanel(panels[1], None, legend=False)
+        self.wobble = _WobblePanels(panels[2], panels[3])
+        self.breathing = _BreathingPanel(panels[4])
+        for p in panels[:-1]:
+            p.tick_params(labelbottom=False)
+        for p in panels:
+            p.grid(True, color="#e4e4e4", linewidth=0.6)
+        panels[-1].set_xlabel("time in the hold (s)")
+        _fixed_labels(fig)
+        self.title = fig.suptitle("", fontsize=11, fontweight="bold")
+
+    def show(self, analysis: Analysis, i: int, routine: Routine | None = None) -> Figure:
+        """Show the ``i``-th hold (from 0; negative counts from the end); returns the figure.
+        ``routine`` gives the target duration (the bundled default routine if None)."""
+        from .routine import default_routine
+
+        seg = _nth(analysis, "hold", i)
+        course = hold_course(analysis, seg)
+        threshold = analysis.detection_settings.form_threshold_deg
+        c = colour(seg["exercise"])
+        plan = _planned(routine or default_routine(), seg["exercise"], "hold")
+        self.target.show(seg["duration_s"], plan.hold_s if plan else None, c)
+        _show_pitch(self.pitch, seg, course, threshold)
+        lo, hi = self.lateral.show(seg, course.t_s, course.lateral_drift_deg, 0.0, threshold,
+                                   [b for b in seg.get("form_breaks", []) if b.get("axis") == "roll"])
+        self.lateral.ax.set_ylim(min(lo, -2 * threshold), max(hi, 2 * threshold))
+        side = "rotation" if (seg["exercise"] or "").startswith("side_plank") else "sideways tilt"
+        self.lateral.ax.set_ylabel(f"{side} (°)")
+        self.wobble.show(seg)
+        self.breathing.show(seg, course)
+        number = _segments_in(analysis, "hold").index(seg) + 1
+        self.title.set_text(f"Hold H{number}: {name(seg['exercise'])}, {_clock(seg['start_s'])}–"
+                            f"{_clock(seg['end_s'])} in the session")
+        self.title.set_color(c)
+        return self.figure
+
+
 def plot_hold(analysis: Analysis, i: int, ax: Axes | None = None, routine: Routine | None = None) -> Figure:
     """The ``i``-th hold (from 0): pitch against the hold's own baseline with form breaks
-    marked; with ``ax=None`` a whole page that adds the duration against the routine's target,
-    the sideways drift, sway and tremor over time, and breathing.
+    marked; with ``ax=None`` a whole page (:class:`HoldPage`) that adds the duration against
+    the routine's target, the sideways drift, sway and tremor over time, and breathing.
 
     Parameters
     ----------
@@ -340,92 +507,123 @@ def plot_hold(analysis: Analysis, i: int, ax: Axes | None = None, routine: Routi
     routine : Routine, optional
         Where the target duration comes from (the bundled default routine if None).
     """
-    from .routine import default_routine
-
+    if ax is None:
+        return HoldPage().show(analysis, i, routine)
     seg = _nth(analysis, "hold", i)
-    course = hold_course(analysis, seg)
-    threshold = analysis.detection_settings.form_threshold_deg
-    if ax is not None:
-        _hold_angle_panel(ax, seg, course, threshold)
-        return ax.figure
-    number = _segments_in(analysis, "hold").index(seg) + 1
-    plan = _target_hold_s(routine or default_routine(), seg["exercise"], "hold")
-    fig, grid = _page(9.0, 10.5, 6, [0.3, 1.5, 0.9, 0.8, 0.8, 0.8], 0.42)
-    ax_target = fig.add_subplot(grid[0])
-    panels = [fig.add_subplot(grid[1])]
-    panels += [fig.add_subplot(grid[k], sharex=panels[0]) for k in range(2, 6)]
-    _target_panel(ax_target, seg["duration_s"], plan.hold_s if plan else None, colour(seg["exercise"]))
-    _hold_angle_panel(panels[0], seg, course, threshold)
-    _hold_lateral_panel(panels[1], seg, course, threshold)
-    _hold_wobble_panels(panels[2], panels[3], seg)
-    _hold_breathing_panel(panels[4], seg, course)
-    for p in panels[:-1]:
-        p.tick_params(labelbottom=False)
-    for p in panels:
-        p.grid(True, color="#e4e4e4", linewidth=0.6)
-    panels[0].set_xlim(0, seg["duration_s"])
-    panels[-1].set_xlabel("time in the hold (s)")
-    fig.suptitle(f"Hold H{number}: {name(seg['exercise'])}, {_clock(seg['start_s'])}–{_clock(seg['end_s'])} "
-                 f"in the session", fontsize=11, color=colour(seg["exercise"]), fontweight="bold")
-    return fig
+    _show_pitch(_DriftPanel(ax, "pitch (°)", legend=True), seg, hold_course(analysis, seg),
+                analysis.detection_settings.form_threshold_deg)
+    return ax.figure
 
 
-# --------------------------------------------------------------------------------------------
-# Rep sets
-# --------------------------------------------------------------------------------------------
+class _RepTracePanel:
+    """The lift over the set, every rep numbered at its peak."""
+
+    def __init__(self, ax: Axes) -> None:
+        self.ax = ax
+        (self.line,) = ax.plot([], [], linewidth=1.1)
+        ax.axhline(0.0, color=GREY, linewidth=0.8, linestyle=":")
+        self.numbers = _Transient()
+        ax.set_xlabel("time in the set (s)")
+
+    def show(self, analysis: Analysis, seg: dict[str, Any]) -> None:
+        ylabel, sign = LIFT.get(seg["exercise"], ("lift (°)", 1.0))
+        a, b = seg["start_s"] - 2.0, seg["end_s"] + 2.0
+        angles = analysis.angles
+        part = angles[(angles.index >= a) & (angles.index <= b)]
+        t = part.index.to_numpy() - seg["start_s"]
+        lift = sign * (part["pitch_deg"].to_numpy() - seg["bottom_pitch_deg"])
+        self.line.set_data(t, lift)
+        self.line.set_color(colour(seg["exercise"]))
+        times = np.asarray(seg["rep_times_s"], float) - seg["start_s"]
+        half = 0.5 * np.asarray(seg["rep_top_hold_s"], float) + 0.5
+        peaks = [float(np.max(lift[(t >= x - h) & (t <= x + h)], initial=-np.inf)) for x, h in zip(times, half)]
+        self.numbers.clear()
+        for k, (x, y) in enumerate(zip(times, peaks)):
+            txt = self.ax.annotate(str(k + 1), xy=(x, y if np.isfinite(y) else 0.0), xytext=(0, 4),
+                                   textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                                   fontweight="bold")
+            txt.set_gid("rep_label")
+            self.numbers.add(txt)
+        lo, hi = _span(lift, 0.0)
+        self.ax.set_ylim(lo, hi + 0.15 * (hi - lo))
+        self.ax.set_xlim(t[0] if t.size else 0, t[-1] if t.size else 1)
+        self.ax.set_ylabel(ylabel)
 
 
-def _reps_trace_panel(ax: Axes, analysis: Analysis, seg: dict[str, Any]) -> None:
-    ylabel, sign = LIFT.get(seg["exercise"], ("lift (°)", 1.0))
-    a, b = seg["start_s"] - 2.0, seg["end_s"] + 2.0
-    angles = analysis.angles
-    part = angles[(angles.index >= a) & (angles.index <= b)]
-    t = part.index.to_numpy() - seg["start_s"]
-    lift = sign * (part["pitch_deg"].to_numpy() - seg["bottom_pitch_deg"])
-    c = colour(seg["exercise"])
-    ax.plot(t, lift, color=c, linewidth=1.1)
-    ax.axhline(0.0, color=GREY, linewidth=0.8, linestyle=":")
-    times = np.asarray(seg["rep_times_s"], float) - seg["start_s"]
-    half = 0.5 * np.asarray(seg["rep_top_hold_s"], float) + 0.5
-    peaks = [float(np.max(lift[(t >= x - h) & (t <= x + h)], initial=-np.inf)) for x, h in zip(times, half)]
-    peaks = [p if np.isfinite(p) else 0.0 for p in peaks]
-    for k, (x, y) in enumerate(zip(times, peaks)):
-        txt = ax.annotate(str(k + 1), xy=(x, y), xytext=(0, 4), textcoords="offset points", ha="center",
-                          va="bottom", fontsize=8, fontweight="bold")
-        txt.set_gid("rep_label")
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(lo, hi + 0.15 * (hi - lo))
-    ax.set_xlim(t[0] if t.size else 0, t[-1] if t.size else 1)
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("time in the set (s)")
+class _PerRepPanel:
+    """One bar per rep, with the set's mean and the routine's target as lines."""
 
+    def __init__(self, ax: Axes, ylabel: str, gid: str) -> None:
+        self.ax, self.gid = ax, gid
+        self.made = _Transient()
+        ax.set_ylabel(ylabel)
+        ax.set_xlabel("rep")
 
-def _per_rep_bars(ax: Axes, values: list[float], c: str, ylabel: str, target: float | None, gid: str,
-                  mean_label: str) -> None:
-    x = np.arange(1, len(values) + 1)
-    bars = ax.bar(x, values, color=c, alpha=0.8, width=0.7)
-    for bar in bars:
-        bar.set_gid(gid)
-    if len(values):
-        ax.axhline(float(np.mean(values)), color=GREY, linewidth=1.0, linestyle="-.",
-                   label=f"{mean_label} {np.mean(values):.1f}")
-    if target:
-        line = ax.axhline(target, color="black", linewidth=1.2, label=f"target {target:g}")
-        line.set_gid("target")
-    ax.legend(loc="upper right", fontsize=7, frameon=False, ncol=2)
-    ax.set_xticks(x)
-    ax.tick_params(axis="x", labelsize=7 if len(values) > 20 else 8)
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("rep")
-    if len(values):
+    def show(self, values: list[float], c: str, target: float | None) -> None:
+        ax = self.ax
+        self.made.clear()
+        x = np.arange(1, len(values) + 1)
+        bars = ax.bar(x, values, color=c, alpha=0.8, width=0.7)
+        for bar in bars:
+            bar.set_gid(self.gid)
+        self.made.add(bars)
+        if len(values):
+            self.made.add(ax.axhline(float(np.mean(values)), color=GREY, linewidth=1.0, linestyle="-.",
+                                     label=f"mean {np.mean(values):.1f}"))
+        if target:
+            line = ax.axhline(target, color="black", linewidth=1.2, label=f"target {target:g}")
+            line.set_gid("target")
+            self.made.add(line)
+        if len(self.made.artists) > 1:
+            self.made.add(ax.legend(loc="upper right", fontsize=7, frameon=False, ncol=2))
+        ax.set_xticks(x)
+        ax.tick_params(axis="x", labelsize=7 if len(values) > 20 else 8)
         ax.set_xlim(0.3, len(values) + 0.7)
-        ax.set_ylim(0, max(max(values), target or 0.0) * 1.35 or 1.0)
+        ax.set_ylim(0, max(max(values, default=0.0), target or 0.0) * 1.35 or 1.0)
+
+
+class RepsPage:
+    """A rep set's report page: the lift over time with every rep numbered, each rep's range of
+    motion, and its time held at the top against the routine's target.  Build it once and
+    :meth:`show` each set; :func:`plot_reps` does both."""
+
+    WIDTH_IN, HEIGHT_IN = 9.0, 8.0
+
+    def __init__(self) -> None:
+        fig, grid = _page(self.WIDTH_IN, self.HEIGHT_IN, 3, [1.5, 1.0, 1.0], 0.42)
+        self.figure = fig
+        axes = [fig.add_subplot(grid[k]) for k in range(3)]
+        self.trace = _RepTracePanel(axes[0])
+        self.rom = _PerRepPanel(axes[1], "range of motion (°)", "rom_bar")
+        self.top = _PerRepPanel(axes[2], "held at the top (s)", "top_bar")
+        for p in axes:
+            p.grid(True, axis="y", color="#e4e4e4", linewidth=0.6)
+        _fixed_labels(fig)
+        self.title = fig.suptitle("", fontsize=11, fontweight="bold")
+
+    def show(self, analysis: Analysis, i: int, routine: Routine | None = None) -> Figure:
+        """Show the ``i``-th rep set (from 0; negative counts from the end); returns the figure.
+        ``routine`` gives the target reps and top hold (the bundled default routine if None)."""
+        from .routine import default_routine
+
+        seg = _nth(analysis, "reps", i)
+        plan = _planned(routine or default_routine(), seg["exercise"], "reps")
+        c = colour(seg["exercise"])
+        self.trace.show(analysis, seg)
+        self.rom.show(seg["rep_rom_deg"], c, None)
+        self.top.show(seg["rep_top_hold_s"], c, plan.hold_s if plan else None)
+        number = _segments_in(analysis, "reps").index(seg) + 1
+        planned = f" of {plan.reps} planned" if plan else ""
+        self.title.set_text(f"Rep set S{number}: {name(seg['exercise'])}, {seg['reps']} reps{planned}, "
+                            f"{_clock(seg['start_s'])}–{_clock(seg['end_s'])} in the session")
+        self.title.set_color(c)
+        return self.figure
 
 
 def plot_reps(analysis: Analysis, i: int, ax: Axes | None = None, routine: Routine | None = None) -> Figure:
     """The ``i``-th rep set (from 0): the lift over time with every rep numbered; with
-    ``ax=None`` a whole page that adds each rep's range of motion and time held at the top
-    against the routine's target.
+    ``ax=None`` a whole page (:class:`RepsPage`) that adds each rep's range of motion and time
+    held at the top against the routine's target.
 
     Parameters
     ----------
@@ -437,28 +635,10 @@ def plot_reps(analysis: Analysis, i: int, ax: Axes | None = None, routine: Routi
     routine : Routine, optional
         Where the target reps and top hold come from (the bundled default routine if None).
     """
-    from .routine import default_routine
-
-    seg = _nth(analysis, "reps", i)
-    if ax is not None:
-        _reps_trace_panel(ax, analysis, seg)
-        return ax.figure
-    number = _segments_in(analysis, "reps").index(seg) + 1
-    plan = _target_hold_s(routine or default_routine(), seg["exercise"], "reps")
-    c = colour(seg["exercise"])
-    fig, grid = _page(9.0, 8.0, 3, [1.5, 1.0, 1.0], 0.42)
-    axes = [fig.add_subplot(grid[k]) for k in range(3)]
-    _reps_trace_panel(axes[0], analysis, seg)
-    _per_rep_bars(axes[1], seg["rep_rom_deg"], c, "range of motion (°)", None, "rom_bar", "mean")
-    _per_rep_bars(axes[2], seg["rep_top_hold_s"], c, "held at the top (s)", plan.hold_s if plan else None, "top_bar",
-                  "mean")
-    for p in axes:
-        p.grid(True, axis="y", color="#e4e4e4", linewidth=0.6)
-    planned = f" of {plan.reps} planned" if plan else ""
-    fig.suptitle(f"Rep set S{number}: {name(seg['exercise'])}, {seg['reps']} reps{planned}, "
-                 f"{_clock(seg['start_s'])}–{_clock(seg['end_s'])} in the session", fontsize=11, color=c,
-                 fontweight="bold")
-    return fig
+    if ax is None:
+        return RepsPage().show(analysis, i, routine)
+    _RepTracePanel(ax).show(analysis, _nth(analysis, "reps", i))
+    return ax.figure
 
 
 # --------------------------------------------------------------------------------------------

@@ -93,6 +93,24 @@ def test_reps_page_numbers_every_rep(reps_only):
     assert len([p for p in fig.axes[0].patches if p.get_gid() == "reps"]) == 2
 
 
+@pytest.mark.parametrize("fixture, page", [("mixed", plots.HoldPage), ("reps_only", plots.RepsPage)])
+def test_a_page_shown_again_keeps_nothing_of_the_last(fixture, page, request):
+    """The report shows every hold (and every rep set) on one page object: each must come out
+    exactly as on a page of its own, in whatever order they are shown."""
+    from sensorback.report.pdf import png_bytes
+
+    analysis = request.getfixturevalue(fixture)
+    kind = "hold" if page is plots.HoldPage else "reps"
+    n = sum(s["kind"] == kind for s in analysis.segments)
+    assert n >= 2
+    shared = page()
+    order = list(range(n))[::-1] + list(range(n))
+    fresh = {i: png_bytes(page().show(analysis, i)) for i in range(n)}
+    for i in order:
+        assert png_bytes(shared.show(analysis, i)) == fresh[i], i
+    assert len({*fresh.values()}) == n  # and the pages differ
+
+
 def test_session_without_exercise(no_exercise):
     fig = no_exercise.plot_timeline()
     assert not [p for p in fig.axes[0].patches if p.get_gid() in ("hold", "reps")]

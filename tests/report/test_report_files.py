@@ -14,7 +14,7 @@ from PIL import Image
 
 from chromium import chromium, open_page
 from sensorback.report import write_report
-from sensorback.report.pdf import read_png_rgb
+from sensorback.report.pdf import read_png
 
 EXE = [sys.executable, "-m", "sensorback.cli"]
 
@@ -26,8 +26,9 @@ def report(mixed, tmp_path_factory):
     return write_report(mixed, out, progress=lambda d, n, what: seen.append((d, n, what))), seen
 
 
-def _pdf_pages(data: bytes) -> list[tuple[int, int, bytes]]:
-    """Check the cross-reference table and return every image's width, height and pixel rows."""
+def _pdf_pages(data: bytes) -> list[tuple[int, int, bytes, bytes]]:
+    """Check the cross-reference table and return every image's width, height, palette
+    (from its /Indexed colour space) and pixel rows."""
     xref = int(re.search(rb"startxref\n(\d+)\n%%EOF", data).group(1))
     n = int(re.match(rb"xref\n0 (\d+)\n", data[xref:]).group(1))
     offsets = [int(x) for x in re.findall(rb"(\d{10}) 00000 n ", data[xref:])]
@@ -35,9 +36,11 @@ def _pdf_pages(data: bytes) -> list[tuple[int, int, bytes]]:
     for k, off in enumerate(offsets, start=1):
         assert data[off:].startswith(f"{k} 0 obj".encode())
     images = []
-    for m in re.finditer(rb"/Width (\d+) /Height (\d+) .*?/Length (\d+) >>\nstream\n", data):
-        w, h, length = (int(g) for g in m.groups())
-        images.append((w, h, zlib.decompress(data[m.end() : m.end() + length])))
+    for m in re.finditer(rb"/Width (\d+) /Height (\d+) /ColorSpace \[/Indexed /DeviceRGB (\d+) <([0-9a-f]+)>\]"
+                         rb".*?/Length (\d+) >>\nstream\n", data):
+        w, h, last, palette, length = int(m[1]), int(m[2]), int(m[3]), bytes.fromhex(m[4].decode()), int(m[5])
+        assert len(palette) == 3 * (last + 1)
+        images.append((w, h, palette, zlib.decompress(data[m.end() : m.end() + length])))
     count = int(re.search(rb"/Type /Pages /Kids \[[^\]]*\] /Count (\d+)", data).group(1))
     assert count == len(images)
     return images
@@ -50,16 +53,26 @@ def test_report_files(report, mixed):
     assert seen[-1][:2] == (7, 7)
     pages = _pdf_pages(rep.pdf.read_bytes())
     assert len(pages) == len(rep.pngs)
-    for (w, h, rows), png in zip(pages, rep.pngs):
+    for (w, h, palette, rows), png in zip(pages, rep.pngs):
         image = Image.open(png)
-        assert image.size == (w, h) and image.mode == "RGB"
-        assert len(rows) == h * (3 * w + 1)  # one filter byte per row: PNG rows, unchanged
-        assert read_png_rgb(png.read_bytes())[:2] == (w, h)
+        assert image.size == (w, h) and image.mode == "P"
+        assert len(rows) == h * (w + 1)  # one filter byte per row and one byte per pixel
+        pixels = read_png(png.read_bytes())
+        assert (pixels.width, pixels.height, pixels.palette) == (w, h, palette)
+        assert zlib.decompress(pixels.pixels) == rows  # the PNG's rows, unchanged
     html = rep.html.read_text()
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) == len(rep.pngs) - 1  # summary is a table
     assert not re.search(r'(src|href)="(?!data:)', html)
     assert "sensorback " in html and "form_threshold_deg" in html  # version and settings
     assert "Home core routine" in html and "side plank, right" in html
+
+
+def test_figures_drawn_in_processes_are_the_same(report, mixed, tmp_path):
+    rep, _ = report
+    again = write_report(mixed, tmp_path, jobs=2)
+    assert [p.name for p in again.pngs] == [p.name for p in rep.pngs]
+    assert [p.read_bytes() for p in again.pngs] == [p.read_bytes() for p in rep.pngs]
+    assert again.pdf.read_bytes() == rep.pdf.read_bytes()
 
 
 @pytest.mark.skipif(chromium() is None, reason="chromium is not installed (Debian package chromium; .ci/run installs it)")
