@@ -224,7 +224,7 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check_usable(recording: Recording) -> None:
+def check_usable(recording: Recording, calibrate: bool = True) -> None:
     """Refuse, saying exactly why, a recording that cannot give posture: without gyroscope
     values, sampled below 10 Hz, or too short to calibrate.
 
@@ -240,7 +240,7 @@ def check_usable(recording: Recording) -> None:
             "Derive an angular rate with sensorback.processing.accel_only.gyro_from_acc, or read the file "
             "with accel_only=True (CLI: --accel-only), for accelerometer-only angles of lower quality",
         )
-    problems = usability_problems(recording.time_s)
+    problems = usability_problems(recording.time_s, calibrate=calibrate)
     if problems:
         raise UnusableRecording(name, "; ".join(problems))
 
@@ -301,7 +301,7 @@ def analyze(
         mount = Mount.parse(mount)
     rec = recording
     t = rec.time_s
-    check_usable(rec)
+    check_usable(rec, calibrate=mount is None)
     fs = float(rec.info.fs_hz or rec.fs)
     stored = rec.info.extra.get("time_base") if isinstance(rec.info.extra, dict) else None
     if stored and rec.annotations.select("bad"):
