@@ -241,7 +241,8 @@ class DetectionSettings:
     breathing_min_confidence: float = 2.2
     """Report a breathing rate only when its spectral peak is this many times the next one ..."""
     breathing_max_sway_deg: float = 2.0
-    """... and the hold's sway (wobble score) is at most this: a shaky hold hides breathing."""
+    """... and the hold's sway (wobble score) is at most this: sway at breathing frequencies
+    hides the rhythm."""
     jerk_min_deg: float = 1.5
     """Smallest sudden rotation reported as a jerk."""
     jerk_min_speed_deg_s: float = 12.0
