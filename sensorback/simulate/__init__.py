@@ -247,3 +247,7 @@ def _sensor_dict(model: SensorModel, s: Sampled, seed: int) -> dict[str, Any]:
 def simulate_recording(seed: int = 0, **kwargs: Any) -> Recording:
     """Simulate a session and return only its :class:`~sensorback.Recording` (see :func:`simulate_session`)."""
     return simulate_session(seed, **kwargs).recording
+
+
+simulate = simulate_recording
+"""The former name of :func:`simulate_recording` (``sensorback.simulate.simulate``), kept for code that uses it."""
