@@ -131,9 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--truth", metavar="OUT.json", help="also write the ground truth")
     p.set_defaults(func=cmd_simulate)
 
-    from .commands import ble
+    from .commands import ble, live
 
     ble.register(sub)
+    live.register(sub)
     return parser
 
 

@@ -23,3 +23,11 @@ def test_cli_help_is_light():
     mods = _modules_after("import sensorback.cli as c\ntry:\n    c.main(['--help'])\nexcept SystemExit:\n    pass")
     for heavy in ("numpy", "pandas", "scipy", "matplotlib", "bleak"):
         assert heavy not in mods, heavy
+
+
+def test_live_path_is_processing_only():
+    """The live path (pipeline and replay) is pure processing: the transport and the terminal view
+    feed it from outside."""
+    mods = _modules_after("import sensorback.live, sensorback.live.replay")
+    for banned in ("bleak", "matplotlib", "asyncio", "curses"):
+        assert banned not in mods, banned

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..recording import Annotations, Info, Recording
 from .body import build_motion, layout
-from .programme import EXERCISES, Phase, random_programme
+from .programme import EXERCISES, PROGRAMMES, Phase, plank_with_sag, random_programme
 from .sensor import SensorModel, sample
 
 __all__ = ["simulate", "simulate_session", "SimulatedSession", "Truth", "EXERCISES"]
@@ -92,6 +93,7 @@ def simulate_session(
     walk: bool | None = None,
     phases: list[Phase] | None = None,
     outward_sign: float = 1.0,
+    programme: str = "random",
 ) -> SimulatedSession:
     """Simulate a session of core exercises recorded by a sacral IMU, with ground truth.
 
@@ -111,8 +113,15 @@ def simulate_session(
         An explicit programme instead of a random one.
     outward_sign : float
         +1 when the sensor's z axis points out of the back (the default), −1 when it points in.
+    programme : str
+        ``"random"`` (the default) or ``"plank-sag"``: standing, one 40-s plank whose hips sag by
+        8° twenty seconds in, lying prone (:func:`~.programme.plank_with_sag`).
     """
     rng = np.random.default_rng(seed)
+    if programme not in PROGRAMMES:
+        raise InputError(f"programme must be one of {list(PROGRAMMES)}, got {programme!r}")
+    if phases is None and programme == "plank-sag":
+        phases = plank_with_sag(rng)
     if phases is None:
         if duration_s is not None:
             phases = random_programme(rng, n_blocks=0, walk=walk)
