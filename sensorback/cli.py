@@ -299,9 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p)
     p.set_defaults(func=cmd_convert)
 
-    from .commands import ble
+    from .commands import ble, live
 
     ble.register(sub)
+    live.register(sub)
     return parser
 
 

@@ -31,3 +31,11 @@ def test_sensorback_simulate_is_the_subpackage_whatever_the_import_order():
     for first in ("import sensorback", "import sensorback.simulate", "import sensorback.cli",
                   "import sensorback; sensorback.simulate_session"):
         subprocess.run([sys.executable, "-c", f"{first}\nimport sensorback\n{check}"], check=True)
+
+
+def test_live_path_is_processing_only():
+    """The live path (pipeline and replay) is pure processing: the transport and the terminal view
+    feed it from outside."""
+    mods = _modules_after("import sensorback.live, sensorback.live.replay")
+    for banned in ("bleak", "matplotlib", "asyncio", "curses"):
+        assert banned not in mods, banned

@@ -28,7 +28,7 @@ import pandas as pd
 from ..recording import Annotations, Info, Recording
 from .body import build_motion, layout
 from .lumbar import build_lumbar, lumbar_rotation, upper_motion
-from .programme import EXERCISES, Block, Phase, parse_programme, random_programme
+from .programme import EXERCISES, Block, Phase, parse_programme, plank_with_sag, random_programme
 from .sensor import Sampled, SensorModel, sample
 
 __all__ = ["simulate_recording", "simulate_session", "SimulatedSession", "Truth", "EXERCISES"]
@@ -148,8 +148,18 @@ def simulate_session(
         after the sacral sensor's; the truth then holds the lumbar angle (``truth.lumbar``) and
         the upper sensor's model and clock (``truth.upper``).  The sacral recording and its
         truth are the same with or without it.
+
+    A programme may also be one of the named ones (:data:`~.programme.PROGRAMMES`): ``"random"``
+    (the default) or ``"plank-sag"``: standing, one 40-s plank whose hips sag by 8° twenty seconds
+    in, lying prone (:func:`~.programme.plank_with_sag`).
     """
     rng = np.random.default_rng(seed)
+    if programme == "random":
+        programme = None
+    if programme == "plank-sag":
+        if phases is None:
+            phases = plank_with_sag(rng)
+        programme = None
     if isinstance(programme, str):
         programme = parse_programme(programme)
     if phases is None and programme is not None:
