@@ -188,10 +188,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate_session
 
     sim = simulate_session(args.seed, fs_hz=args.fs, n_blocks=args.blocks, duration_s=args.duration,
-                           programme=args.programme, outward_sign=-1.0 if args.sensor_in else 1.0)
+                           programme=args.programme, outward_sign=-1.0 if args.sensor_in else 1.0,
+                           upper=args.upper is not None)
     write_csv(sim.recording, args.out)
     print(f"wrote {args.out}: {sim.recording.n_samples} samples, {sim.recording.duration_s:.0f} s at "
           f"{sim.truth.sensor['fs_hz']:g} Hz", file=sys.stderr)
+    if sim.upper is not None:
+        write_csv(sim.upper, args.upper)
+        print(f"wrote {args.upper}: the second sensor at T12/L1, {sim.upper.n_samples} samples", file=sys.stderr)
     if args.truth:
         sim.truth.write(args.truth)
         print(f"wrote {args.truth} (segments) and its per-sample angles beside it", file=sys.stderr)
@@ -284,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--programme", metavar="BLOCKS",
                    help="exercise blocks in order, exercise:kind[:seconds or reps], e.g. plank:hold:30,bridge:reps:15")
     p.add_argument("--sensor-in", action="store_true", help="simulate a sensor worn with its z axis into the body")
+    p.add_argument("--upper", metavar="FILE", help="also write a second sensor at T12/L1 (own mount, noise and clock); "
+                   "the truth then has the lumbar angle (*.lumbar.csv)")
     p.add_argument("--truth", metavar="OUT.json", help="also write the ground truth")
     p.set_defaults(func=cmd_simulate)
 
@@ -296,9 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p)
     p.set_defaults(func=cmd_convert)
 
-    from .commands import ble
+    from .commands import ble, live
 
     ble.register(sub)
+    live.register(sub)
     return parser
 
 

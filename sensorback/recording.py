@@ -222,7 +222,7 @@ class Recording:
     Examples
     --------
     >>> import sensorback
-    >>> rec = sensorback.simulate(seed=1, n_blocks=1)
+    >>> rec = sensorback.simulate_session(seed=1, n_blocks=1).recording
     >>> rec.samples.columns.tolist()[:3]
     ['ax', 'ay', 'az']
     """

@@ -241,7 +241,8 @@ class DetectionSettings:
     breathing_min_confidence: float = 2.2
     """Report a breathing rate only when its spectral peak is this many times the next one ..."""
     breathing_max_sway_deg: float = 2.0
-    """... and the hold's sway (wobble score) is at most this: a shaky hold hides breathing."""
+    """... and the hold's sway (wobble score) is at most this: sway at breathing frequencies
+    hides the rhythm."""
     jerk_min_deg: float = 1.5
     """Smallest sudden rotation reported as a jerk."""
     jerk_min_speed_deg_s: float = 12.0
@@ -266,7 +267,18 @@ class LumbarSettings:
     side_bend_min_deg: float = 20.0
     side_bend_prominence_deg: float = 20.0
     movement_edge_fraction: float = 0.5
-    """A movement spans the time its angle is beyond this fraction of its prominence."""
+    """A movement spans the time its angle is beyond this fraction of its prominence from its peak,
+    so the lumbar range in it is that of the movement's upper half, not from upright: the
+    whole-recording maximum of ``flexion_deg`` can be twice a flexion's range."""
+    min_axis_tilt_deg: float = 30.0
+    """An angle is reported only while its axis (flexion's: the left axis; lateral bending's: the
+    posterior axis) is at least this far from the vertical, where inclination can see it."""
+    max_clock_offset_s: float = 10.0
+    """Without start times, the recordings' clocks are aligned within ± this much."""
+    clock_fs_hz: float = 50.0
+    """Rate at which the angular speeds are cross-correlated to align the clocks."""
+    clock_drift_min_s: float = 40.0
+    """The clocks' relative rate is measured when each third of the upper recording lasts this long."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

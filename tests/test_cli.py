@@ -85,3 +85,14 @@ def test_explicit_mount_option(tmp_path):
     assert "given explicitly" in p.stdout
     p = run("analyze", tmp_path / "s.csv", "--mount", "+x,+x", check=False)
     assert p.returncode == 2 and "must differ" in p.stderr
+
+
+def test_simulate_two_sensors_then_analyze_lumbar(tmp_path):
+    run("simulate", tmp_path / "s.csv", "--seed", 2, "--blocks", 1, "--fs", 50, "--upper", tmp_path / "u.csv",
+        "--truth", tmp_path / "t.json")
+    truth = json.loads((tmp_path / "t.json").read_text())
+    lumbar = pd.read_csv(tmp_path / "t.lumbar.csv")
+    assert list(lumbar.columns) == ["time_s", "flexion_deg", "lateral_deg", "twist_deg"]
+    run("analyze", tmp_path / "s.csv", "--upper", tmp_path / "u.csv", "--json", tmp_path / "a.json")
+    upper = json.loads((tmp_path / "a.json").read_text())["lumbar"]["upper"]
+    assert upper["time_offset_s"] == pytest.approx(truth["upper"]["time_offset_s"], abs=0.04)

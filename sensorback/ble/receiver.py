@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +102,9 @@ class Receiver:
         The session file (used only from the receiver's thread once started).
     commit_interval_s : float
         Longest time between commits: at most this much is lost if the process is killed.
+    on_batches : callable, optional
+        Called from the receiver's thread with ``(device, batches)`` after each notification's
+        samples are stored (the live path takes them from there); it must be quick.
 
     Examples
     --------
@@ -112,8 +115,10 @@ class Receiver:
     >>> rx.close()
     """
 
-    def __init__(self, writer: SessionWriter, *, commit_interval_s: float = COMMIT_INTERVAL_S) -> None:
+    def __init__(self, writer: SessionWriter, *, commit_interval_s: float = COMMIT_INTERVAL_S,
+                 on_batches: Callable[[int, list[SampleBatch]], None] | None = None) -> None:
         self.writer = writer
+        self.on_batches = on_batches
         self.commit_interval_s = commit_interval_s
         self.stats: dict[int, LiveStats] = {}
         self.error: BaseException | None = None
@@ -217,6 +222,8 @@ class Receiver:
         if batches:
             self.writer.add_batches(device, raw_id, batches)
             stats.add(batches, t)
+            if self.on_batches is not None:
+                self.on_batches(device, batches)
 
     def _event(self, device: int | None, kind: str, t: float, detail: dict[str, Any]) -> None:
         self.writer.add_event(device, t, kind, **detail)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..devices.profiles import PROFILES
+from ..devices.profiles import PROFILES, DeviceProfile
 from ..errors import FileFormatError, InputError
 from ..io.session_file import SessionWriter
 from .receiver import LiveStats, Receiver
@@ -120,6 +120,7 @@ async def record(
     on_status: Callable[[str], None] | None = None,
     on_event: Callable[[str], None] | None = None,
     status_every_s: float = 0.5,
+    on_batches: Callable[[str, DeviceProfile, float, list], None] | None = None,
 ) -> SessionSummary:
     """Record one session from one or more sensors into a new session file.
 
@@ -141,6 +142,9 @@ async def record(
         Called with a status line every `status_every_s`.
     on_event : callable, optional
         Called with a line for every connection, link loss and reconnection.
+    on_batches : callable, optional
+        Called from the receiver's thread with ``(role, profile, fs_hz, batches)`` for every
+        notification's decoded samples, once they are stored (the live view's feed).
 
     Returns
     -------
@@ -179,7 +183,13 @@ async def record(
         await asyncio.gather(*(link.close() for link in links), return_exceptions=True)
         raise
 
-    receiver = Receiver(SessionWriter(path))
+    roles: dict[int, tuple[str, DeviceProfile, float]] = {}
+
+    def batches_of(device: int, batches: list) -> None:
+        if on_batches is not None and device in roles:
+            on_batches(*roles[device], batches)
+
+    receiver = Receiver(SessionWriter(path), on_batches=batches_of)
     say(f"recording to {path}" + ("" if duration_s is None else f" for {duration_s:g} s") + "; Ctrl-C stops")
     t_start = time.monotonic()
     runs: list[asyncio.Future] = []
@@ -190,6 +200,7 @@ async def record(
             devices.append(receiver.add_device(
                 request.role, link.profile, link.fs_hz, name=link.found.name,
                 address=link.address, info=link.info))
+            roles[devices[-1]] = (request.role, link.profile, link.fs_hz)
         receiver.start()
         for request, dev, link in zip(sensors, devices, links):
             await link.start(_sink(receiver, dev), _events(receiver, dev, request.role, say))

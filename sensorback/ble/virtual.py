@@ -121,10 +121,13 @@ class SampleSource:
     ----------
     seed : int
         Seed of :func:`~sensorback.simulate.simulate_session`.
+    programme : str
+        ``"random"`` (one exercise block) or ``"plank-sag"`` (a plank whose hips sag 20 s in).
     """
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, programme: str = "random") -> None:
         self.seed = seed
+        self.programme = programme
         self._cache: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
     def samples(self, fs_hz: float, k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +135,7 @@ class SampleSource:
         if fs_hz not in self._cache:
             from ..simulate import simulate_session
 
-            rec = simulate_session(self.seed, fs_hz=fs_hz, n_blocks=1, walk=False).recording
+            rec = simulate_session(self.seed, fs_hz=fs_hz, n_blocks=1, walk=False, programme=self.programme).recording
             self._cache[fs_hz] = (rec.acc, rec.gyro)
         acc, gyro = self._cache[fs_hz]
         idx = np.arange(k0, k1) % len(acc)

@@ -74,6 +74,9 @@ def register(sub: Any) -> None:
                    help="a virtual sensor: witmotion, movesense, polar_h10, polar_verity, thingy52, "
                    "metamotion, metamotion_bmi160, diy or unsupported; repeat for more (default: diy)")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated session (default 0)")
+    p.add_argument("--programme", choices=("random", "plank-sag"), default="random",
+                   help="what the simulated person does: one random exercise block (default), or "
+                   "plank-sag: stand, a 40-s plank whose hips sag 8° twenty seconds in, lie down")
     p.add_argument("--bus", metavar="ADDRESS", help="serve on this D-Bus address instead of a private bus of its own")
     p.add_argument("--adapter", choices=("on", "off", "missing"), default="on",
                    help="simulate a working adapter, one that is off, or none")
@@ -223,7 +226,7 @@ def cmd_virtual_sensor(args: argparse.Namespace) -> int:
 
     if args.deny_access and args.bus:
         raise InputError("--deny-access works with the private bus only (leave out --bus)")
-    source = SampleSource(args.seed)
+    source = SampleSource(args.seed, args.programme)
     sensors = []
     for i, spec in enumerate(args.sensor or ["diy"]):
         kind, _, name = spec.partition("=")

@@ -1,16 +1,21 @@
 """Breathing rate during a hold, from the two ways breathing moves a sacral sensor.
 
-Each breath tilts the pelvis a little (pitch) and lifts the back a little (vertical
-acceleration).  Sway dominates the pitch and sensor noise the acceleration, but breathing is
-the one rhythm the two share: each spectrum is whitened (divided by its own running median, so
-broad sway and noise count as 1) and the rate is where their product peaks in the breathing
-band.  One sacral IMU gives a modest estimate; see the project notes for the measured error.
+Each breath tilts the pelvis a little (pitch) and lifts the back a little.  Sway dominates the
+pitch; in the vertical acceleration it shows as the rigid rotation of the sacrum about the
+hips (angular acceleration times a lever arm, and the tilt of the accelerometer's axes), which
+a least-squares fit on the angular acceleration and the angles explains and removes, leaving
+the lift, and sensor noise.  Breathing is the one rhythm the two channels share: each spectrum
+is whitened (divided by its own running median, so broad sway and noise count as 1) and the
+rate is where their product peaks in the breathing band.  Where that peak does not stand out
+from the next one (``breathing_min_confidence``) the rate is not reported: sway at breathing
+frequencies can hide it from one sacral IMU.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import median_filter
+from scipy.signal import butter, sosfiltfilt
 
 from ..settings import DetectionSettings
 
@@ -36,9 +41,27 @@ def _whitened_psd(x: np.ndarray, fs: float, nfft: int) -> tuple[np.ndarray, np.n
     return f, p / np.maximum(floor, 1e-30)
 
 
+def breathing_lift(acc_up: np.ndarray, gyro_deg_s: np.ndarray, pitch_deg: np.ndarray, roll_deg: np.ndarray,
+                   fs: float, band_hz: tuple[float, float] = (0.06, 0.8)) -> np.ndarray:
+    """The part of the vertical acceleration that the trunk's rotation does not explain, m/s².
+
+    All inputs are band-passed to ``band_hz``; the vertical acceleration is then fitted (least
+    squares) with the angular acceleration about the three body axes (a rotation about a pivot
+    moves the sensor by a lever arm) and the pitch and roll (the tilt of the accelerometer's
+    axes), and the residual returned.
+    """
+    sos = butter(2, [band_hz[0], min(band_hz[1], 0.45 * fs)], btype="band", fs=fs, output="sos")
+    alpha = np.gradient(np.radians(np.asarray(gyro_deg_s, float)), axis=0) * fs
+    X = np.column_stack((alpha, np.radians(pitch_deg), np.radians(roll_deg)))
+    X = sosfiltfilt(sos, X - X.mean(axis=0), axis=0)
+    y = sosfiltfilt(sos, np.asarray(acc_up, float) - float(np.mean(acc_up)))
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    return y - X @ beta
+
+
 def breathing_rate(
     pitch_deg: np.ndarray,
-    acc_up: np.ndarray,
+    lift: np.ndarray,
     fs: float,
     settings: DetectionSettings = DetectionSettings(),
 ) -> tuple[float | None, float]:
@@ -46,8 +69,9 @@ def breathing_rate(
 
     Parameters
     ----------
-    pitch_deg, acc_up : ndarray, shape (n,)
-        Pitch (deg) and vertical linear acceleration (m/s²) during the hold, uniformly sampled.
+    pitch_deg, lift : ndarray, shape (n,)
+        Pitch (deg) and the vertical acceleration not explained by rotation
+        (:func:`breathing_lift`, m/s²) during the hold, uniformly sampled.
     fs : float
         Their rate, Hz.
 
@@ -65,7 +89,7 @@ def breathing_rate(
     lo, hi = settings.breathing_band_bpm
     nfft = int(2 ** np.ceil(np.log2(max(256, 120.0 * fs))))  # ~0.5 bpm bins
     f, wp = _whitened_psd(np.asarray(pitch_deg, float), fs, nfft)
-    _, wa = _whitened_psd(np.asarray(acc_up, float), fs, nfft)
+    _, wa = _whitened_psd(np.asarray(lift, float), fs, nfft)
     band = (f >= lo / 60.0) & (f <= hi / 60.0)
     if not band.any():
         return None, 0.0

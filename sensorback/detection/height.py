@@ -11,6 +11,9 @@ is roughly known (standing, lying still), gives every still posture a height.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import cho_solve_banded, cholesky_banded
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 
 def _gravity_terms(up: np.ndarray) -> np.ndarray:
@@ -46,18 +49,21 @@ def gravity_at(coef: np.ndarray, up: np.ndarray) -> np.ndarray:
     return _gravity_terms(up) @ coef
 
 
-def vertical_displacement(t: np.ndarray, acc_up: np.ndarray, i0: int, i1: int, settle: int) -> float:
+def vertical_displacement(t: np.ndarray, acc_up: np.ndarray, i0: int, i1: int, settle: int,
+                          before: int = 0, after: int = 0) -> float:
     """Vertical displacement (m, up positive) of the sensor from grid index ``i0`` to ``i1``.
 
     ``acc_up`` is the vertical linear acceleration: specific force along the up-vector minus
     the gravity the sensor reads at rest there (:func:`gravity_at`).  The sensor is taken as
-    still at both ends: what remains of it there (mean over ``settle`` samples) is removed,
-    blended linearly between the ends, and so is any constant residual, by forcing zero
-    velocity at ``i1``.
+    still at both ends: what remains of it there is removed, blended linearly between the ends,
+    and so is any constant residual, by forcing zero velocity at ``i1``.  That remainder is the
+    mean over the ``before`` samples up to ``i0`` and the ``after`` samples from ``i1`` (still
+    posture on either side, where sway averages out), or, where these are 0, over ``settle``
+    samples inside the ends.
     """
     a = acc_up[i0 : i1 + 1]
-    r0 = float(np.mean(a[:settle]))
-    r1 = float(np.mean(a[-settle:]))
+    r0 = float(np.mean(acc_up[i0 - before + 1 : i0 + 1] if before > 0 else a[:settle]))
+    r1 = float(np.mean(acc_up[i1 : i1 + after] if after > 0 else a[-settle:]))
     tt = t[i0 : i1 + 1]
     a = a - (r0 + (r1 - r0) * (tt - tt[0]) / max(tt[-1] - tt[0], 1e-9))
     dt = np.diff(tt, prepend=tt[0])
@@ -76,7 +82,8 @@ def solve_heights(
 
     Each measurement's weight is cut (Cauchy, beyond 3 standard deviations) when it disagrees
     with the rest, so that one bad integration or one posture that only looks like lying does
-    not shift a whole chain.
+    not shift a whole chain.  Edges join near neighbours in time, so the normal equations are
+    banded and solved as such.
 
     Parameters
     ----------
@@ -91,43 +98,53 @@ def solve_heights(
     """
     if n == 0:
         return np.empty(0), np.empty(0)
-    rows = [(i, j, dh, sd) for i, j, dh, sd in edges] + [(-1, i, h, sd) for i, h, sd in priors]
-    if not rows:
+    e = np.array(edges, dtype=float).reshape(-1, 4)
+    pr = np.array(priors, dtype=float).reshape(-1, 3)
+    if not len(e) and not len(pr):
         return np.full(n, np.nan), np.full(n, np.nan)
-    src = np.array([r[0] for r in rows])
-    dst = np.array([r[1] for r in rows])
-    val = np.array([r[2] for r in rows], dtype=float)
-    sd = np.array([r[3] for r in rows], dtype=float)
-    # design: h[dst] - h[src] (edges) or h[dst] (priors)
-    X = np.zeros((len(rows), n))
-    X[np.arange(len(rows)), dst] = 1.0
+    src = np.concatenate((e[:, 0], np.full(len(pr), -1.0))).astype(int)
+    dst = np.concatenate((e[:, 1], pr[:, 0])).astype(int)
+    val = np.concatenate((e[:, 2], pr[:, 1]))
+    sd = np.concatenate((e[:, 3], pr[:, 2]))
     is_edge = src >= 0
-    X[np.flatnonzero(is_edge), src[is_edge]] = -1.0
-    robust = np.ones(len(rows))
+    lo, hi = np.minimum(src, dst)[is_edge], np.maximum(src, dst)[is_edge]
+    u = int(np.max(hi - lo, initial=0))
+    # rows of the design: +1 at dst, -1 at src (edges only)
+    robust = np.ones(val.size)
     for _ in range(iterations):
         w = robust / sd**2
-        A = X.T @ (w[:, None] * X) + 1e-9 * np.eye(n)
-        cov = np.linalg.inv(A)
-        h = cov @ (X.T @ (w * val))
-        z = np.abs(X @ h - val) / sd
-        robust = 1.0 / (1.0 + (z / 3.0) ** 2)
-    out_sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    reach = np.zeros(n, dtype=bool)
-    reach[dst[~is_edge]] = True
-    adj: list[list[int]] = [[] for _ in range(n)]
-    for i, j in zip(src[is_edge], dst[is_edge]):
-        adj[i].append(j)
-        adj[j].append(i)
-    stack = list(np.flatnonzero(reach))
-    while stack:
-        k = stack.pop()
-        for m in adj[k]:
-            if not reach[m]:
-                reach[m] = True
-                stack.append(m)
+        ab = np.zeros((u + 1, n))  # upper banded form of X' W X
+        np.add.at(ab[u], dst, w)
+        np.add.at(ab[u], src[is_edge], w[is_edge])
+        np.add.at(ab, (u - (hi - lo), hi), -w[is_edge])
+        ab[u] += 1e-9
+        rhs = np.zeros(n)
+        np.add.at(rhs, dst, w * val)
+        np.add.at(rhs, src[is_edge], -w[is_edge] * val[is_edge])
+        chol = cholesky_banded(ab)
+        h = cho_solve_banded((chol, False), rhs)
+        pred = h[dst] - np.where(is_edge, h[np.maximum(src, 0)], 0.0)
+        robust = 1.0 / (1.0 + (np.abs(pred - val) / sd / 3.0) ** 2)
+    out_sd = np.sqrt(np.clip(_inverse_diagonal(chol), 0.0, None))
+    graph = coo_matrix((np.ones(lo.size), (lo, hi)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    reach = np.isin(label, label[dst[~is_edge]])
     h[~reach] = np.nan
     out_sd[~reach] = np.nan
     return h, out_sd
+
+
+def _inverse_diagonal(chol: np.ndarray, block: int = 256) -> np.ndarray:
+    """Diagonal of the inverse of a banded positive-definite matrix from its upper banded
+    Cholesky factor, solving for a block of unit vectors at a time (bounded memory)."""
+    n = chol.shape[1]
+    out = np.empty(n)
+    for c0 in range(0, n, block):
+        m = min(block, n - c0)
+        unit = np.zeros((n, m))
+        unit[c0 + np.arange(m), np.arange(m)] = 1.0
+        out[c0 : c0 + m] = cho_solve_banded((chol, False), unit)[c0 + np.arange(m), np.arange(m)]
+    return out
 
 
 def edge_sd(duration_s: float) -> float:

@@ -188,25 +188,30 @@ def assign_heights(
     n = len(spans)
     keep = list(range(n))
     edges = []
-    half = int(round(0.5 * grid.fs))
     edge = int(round(2.0 * grid.fs))
     settle = max(1, int(round(0.2 * grid.fs)))
+    ref = max(1, int(round(1.0 * grid.fs)))
+    margin = int(round(1.0 * grid.fs))
     for k, k2 in zip(keep[:-1], keep[1:]):
         p, q = spans[k], spans[k2]
         if p.b == q.a:
             e, s = grid.index([p.end_s - 0.3, q.start_s + 0.3])
-            i0 = _quietest(grid, max(p.a, e - half), max(p.a + 1, e + 1))
-            i1 = _quietest(grid, min(s, q.b - 1), min(q.b, s + half + 1))
+            i0 = _quietest(grid, max(p.a, e - edge), max(p.a + 1, e + 1))
+            i1 = _quietest(grid, min(s, q.b - 1), min(q.b, s + edge + 1))
         else:
-            i0 = _quietest(grid, max(p.a, p.b - edge), p.b)
-            i1 = _quietest(grid, q.a, min(q.b, q.a + edge))
+            # a movement that is mostly translation (lowering from a plank) can outlast the
+            # turning that bounds the still runs: integrate from a little inside each span
+            i0 = _quietest(grid, max(p.a, p.b - edge - margin), max(p.a + 1, p.b - margin))
+            i1 = _quietest(grid, min(q.a + margin, q.b - 1), min(q.b, q.a + edge + margin))
         dur = grid.t[i1] - grid.t[i0]
         if p.stance == UPRIGHT and q.stance == UPRIGHT:
             # turning or walking between two standing spans keeps the height; integrating
             # through gait would only add error
             edges.append((k, k2, 0.0, 0.03))
         elif 0 < dur <= settings.max_zupt_s and grid.valid[i0 : i1 + 1].all():
-            edges.append((k, k2, vertical_displacement(grid.t, acc_up, i0, i1, settle), edge_sd(dur)))
+            dh = vertical_displacement(grid.t, acc_up, i0, i1, settle,
+                                       before=min(i0 - p.a + 1, ref), after=min(q.b - i1, ref))
+            edges.append((k, k2, dh, edge_sd(dur)))
     priors = [(k, settings.standing_height_m, 0.08) for k in keep if spans[k].stance == UPRIGHT]
     for k in keep:
         s = spans[k]

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..processing.filters import smooth
 from ..settings import DetectionSettings
-from .breathing import breathing_rate
+from .breathing import breathing_lift, breathing_rate
 from .form import find_form_breaks
 from .holds import (
     Span,
@@ -76,9 +76,10 @@ def describe_hold(
     g_t, g_p, g_r = grid.t[ia:ib], grid.pitch_deg[ia:ib], grid.roll_deg[ia:ib]
     breaks, drift = find_form_breaks(g_t, g_p, grid.up[ia:ib], span.exercise or "", grid.fs, settings)
     wobble = compute_wobble(g_p, g_r, grid.fs, np.degrees(gyro[ja:jb]), fs, settings)
-    bpm, confidence = breathing_rate(g_p, acc_up[ia:ib], grid.fs, settings)
-    if wobble["score"] > settings.breathing_max_sway_deg:
-        bpm = None
+    bpm, confidence = None, 0.0
+    if b_s - a_s >= settings.min_breathing_hold_s and wobble["score"] <= settings.breathing_max_sway_deg:
+        lift = breathing_lift(acc_up[ia:ib], grid.gyro[ia:ib], g_p, g_r, grid.fs)
+        bpm, confidence = breathing_rate(g_p, lift, grid.fs, settings)
     return {
         "kind": "hold", "exercise": span.exercise, "variant": span.variant,
         "start_s": a_s, "end_s": b_s, "duration_s": b_s - a_s,

@@ -80,20 +80,44 @@ def compute_trunk_angles(
 
     standing = None
     if mount is None:
-        still_mask = _mask(len(time_s), still)
+        still_mask = mask_of_runs(len(time_s), still)
         # Calm: holding a posture, swaying or not (still periods included).
-        calm_mask = _mask(len(time_s), find_calm(acc, gyro, fs, settings.stillness, level)) | still_mask
-        calm = runs(calm_mask)
-        quiet = calm[_quiet_runs(level, calm, settings.stillness)]
-        standing = find_standing(time_s, up, quiet, settings.calibration)
-        mount = calibrate_mount(up, standing, still_mask, calm_mask, fs, settings.calibration)
-        mount.details["standing_start_s"] = round(float(time_s[standing[0]] - time_s[0]), 3)
-        mount.details["standing_end_s"] = round(float(time_s[standing[1] - 1] - time_s[0]), 3)
+        calm_mask = mask_of_runs(len(time_s), find_calm(acc, gyro, fs, settings.stillness, level)) | still_mask
+        mount, standing = calibrate(time_s, up, level, still_mask, calm_mask, fs, settings)
     pitch, roll = compute_angles(up, mount.sensor_to_body)
     return TrunkAngles(pitch, roll, up, bias, still, mount, standing)
 
 
-def _mask(n: int, run_list: np.ndarray) -> np.ndarray:
+def calibrate(
+    time_s: np.ndarray,
+    up: np.ndarray,
+    level: tuple[np.ndarray, np.ndarray],
+    still_mask: np.ndarray,
+    calm_mask: np.ndarray,
+    fs: float,
+    settings: AnalysisSettings = AnalysisSettings(),
+) -> tuple[Mount, tuple[int, int]]:
+    """The mount from the standing start and the held postures, and the standing index run.
+
+    Shared by the offline analysis (at the sample rate) and the live path (on its decimated
+    history, ``fs`` being the history's rate): ``level`` is the motion level
+    (:func:`~.stillness.motion_level`), the masks say which samples are still and calm.
+
+    Raises
+    ------
+    CalibrationError
+        When the session has no standing still period early on.
+    """
+    calm = runs(calm_mask)
+    quiet = calm[_quiet_runs(level, calm, settings.stillness)]
+    standing = find_standing(time_s, up, quiet, settings.calibration)
+    mount = calibrate_mount(up, standing, still_mask, calm_mask, fs, settings.calibration)
+    mount.details["standing_start_s"] = round(float(time_s[standing[0]] - time_s[0]), 3)
+    mount.details["standing_end_s"] = round(float(time_s[standing[1] - 1] - time_s[0]), 3)
+    return mount, standing
+
+
+def mask_of_runs(n: int, run_list: np.ndarray) -> np.ndarray:
     """Boolean mask of length ``n`` that is True inside the given index runs."""
     d = np.zeros(n + 1, dtype=np.int32)
     r = np.asarray(run_list, dtype=int).reshape(-1, 2)

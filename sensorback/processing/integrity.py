@@ -176,8 +176,10 @@ MIN_DURATION_S = 3.0
 """The calibration needs a ≥ 2 s standing still period and a few seconds around it."""
 
 
-def usability_problems(time_s: np.ndarray) -> list[str]:
-    """Why samples at these times cannot give posture (too slow, too short), as exact reasons."""
+def usability_problems(time_s: np.ndarray, calibrate: bool = True) -> list[str]:
+    """Why samples at these times cannot give posture (too slow, too short), as exact reasons.
+
+    ``calibrate=False`` (the mount is given) drops the length the calibration needs."""
     t = np.asarray(time_s, dtype=float)
     if t.size < 2:
         return [f"only {t.size} samples"]
@@ -186,7 +188,7 @@ def usability_problems(time_s: np.ndarray) -> list[str]:
     if fs < MIN_FS_HZ:
         problems.append(f"sampled at {fs:.3g} Hz, below the {MIN_FS_HZ:g} Hz that trunk movements need")
     span = float(t[-1] - t[0])
-    if span < MIN_DURATION_S:
+    if calibrate and span < MIN_DURATION_S:
         problems.append(f"{span:.3g} s long, shorter than the {MIN_DURATION_S:g} s the calibration needs "
                         "(stand still for ≥ 2 s at the start)")
     return problems

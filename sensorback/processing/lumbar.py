@@ -6,13 +6,21 @@ mount); each segment's inclination follows from its up-vector in body axes:
 * sagittal angle ``atan2(up_x, up_z)``: 90° upright, falling as the segment bends forward
   (0° with the back horizontal, as in prone), so one formula covers every posture;
 * lateral angle ``asin(up_y)``: the elevation of the left axis, positive when bending right.
+  (The frontal-plane ``atan2(up_y, up_x)`` would keep a side plank's sign but blows up with the
+  trunk flexed forward, where ``up_x`` is small: on TrunkyXL it read 27° at flexion peaks.)
 
 The lumbar angle is the difference of the two segments' inclinations — the dual-inclinometer
 method of clinical spine measurement: ``flexion_deg = sagittal(lower) − sagittal(upper)``
 (positive when the upper segment is bent further forward, i.e. lumbar flexion; negative in
 extension) and ``lateral_deg = lateral(upper) − lateral(lower)`` (positive bending right).
 Without a magnetometer the segments' headings are unknown, so axial rotation between them is
-not measured.
+not measured — nor is any rotation about the vertical: an inclinometer cannot see lumbar flexion
+while lying on the side (the flexion axis, the body's left axis, is vertical) or lateral bending
+while prone or supine (the posterior axis is vertical).  Each angle is therefore NaN while its
+axis is within ``LumbarSettings.min_axis_tilt_deg`` of the vertical.
+
+The two recordings need one time base: :func:`find_clock_offset` finds the upper clock's offset
+(and rate) on the lower one from the angular speed both sensors share.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import find_peaks, peak_prominences
+from scipy.signal import correlate, find_peaks
 
 from ..settings import LumbarSettings
 from .angles import TrunkAngles
@@ -42,8 +50,19 @@ def relative_angles(
     upper: TrunkAngles,
     upper_time_s: np.ndarray,
     lower: TrunkAngles,
+    min_axis_tilt_deg: float = LumbarSettings.min_axis_tilt_deg,
 ) -> pd.DataFrame:
     """The lumbar angle at the lower sensor's times (the upper one interpolated onto them).
+
+    Parameters
+    ----------
+    time_s : ndarray
+        The lower sensor's sample times, s.
+    upper_time_s : ndarray
+        The upper sensor's sample times on the lower one's clock, s.
+    min_axis_tilt_deg : float
+        Flexion (lateral bending) is NaN while the lower segment's left (posterior) axis is
+        within this angle of the vertical, where it cannot be seen by inclination.
 
     Returns
     -------
@@ -57,11 +76,82 @@ def relative_angles(
     us = np.degrees(np.interp(time_s, upper_time_s, np.unwrap(np.radians(us))))
     ul = np.interp(time_s, upper_time_s, ul)
     flexion = (ls - us + 180.0) % 360.0 - 180.0
+    # an axis's tilt from the vertical: asin of gravity's component across it
+    u = lower.up_sensor @ lower.mount.sensor_to_body.T
+    lever = np.sin(np.radians(min_axis_tilt_deg))
+    flexion[np.hypot(u[:, 0], u[:, 2]) < lever] = np.nan
+    lateral = np.where(np.hypot(u[:, 0], u[:, 1]) < lever, np.nan, ul - ll)
     return pd.DataFrame(
-        {"flexion_deg": flexion, "lateral_deg": ul - ll, "upper_sagittal_deg": (us + 180.0) % 360.0 - 180.0,
+        {"flexion_deg": flexion, "lateral_deg": lateral, "upper_sagittal_deg": (us + 180.0) % 360.0 - 180.0,
          "upper_lateral_deg": ul, "lower_sagittal_deg": ls, "lower_lateral_deg": ll},
         index=pd.Index(time_s, name="time_s"),
     )
+
+
+def _lag_s(t_a: np.ndarray, x_a: np.ndarray, t_b: np.ndarray, x_b: np.ndarray, fs: float,
+           lo_s: float, hi_s: float) -> tuple[float, float]:
+    """The shift ``d`` in [lo_s, hi_s] that best maps signal b onto signal a (``x_b(τ) ≈ x_a(τ + d)``),
+    and the normalised correlation there."""
+    ga = np.arange(t_a[0], t_a[-1], 1.0 / fs)
+    gb = np.arange(t_b[0], t_b[-1], 1.0 / fs)
+    a = np.interp(ga, t_a, x_a)
+    b = np.interp(gb, t_b, x_b)
+    a, b = a - a.mean(), b - b.mean()
+    c = correlate(a, b, mode="full", method="fft") / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
+    shift = ga[0] - gb[0] + (np.arange(c.size) - (b.size - 1)) / fs
+    ok = np.flatnonzero((shift >= lo_s) & (shift <= hi_s))
+    if not ok.size:
+        return float("nan"), 0.0
+    k = int(ok[np.argmax(c[ok])])
+    frac = 0.0
+    if 0 < k < c.size - 1:  # parabolic refinement between grid steps
+        den = c[k - 1] - 2 * c[k] + c[k + 1]
+        frac = float(np.clip(0.5 * (c[k - 1] - c[k + 1]) / den, -0.5, 0.5)) if den < 0 else 0.0
+    return float(shift[k] + frac / fs), float(c[k])
+
+
+def find_clock_offset(
+    t_lower: np.ndarray, gyro_lower: np.ndarray, t_upper: np.ndarray, gyro_upper: np.ndarray,
+    settings: LumbarSettings = LumbarSettings(),
+) -> dict[str, float]:
+    """The upper recording's clock on the lower one's, from the angular speed both sensors share.
+
+    The angular speed does not depend on how a sensor is mounted, and the two segments turn
+    together whenever the body changes posture.  Its cross-correlation within
+    ``± settings.max_clock_offset_s`` gives the offset; over a long enough recording the offsets of
+    its first and last thirds give the clocks' relative rate too.
+
+    Parameters
+    ----------
+    t_lower, t_upper : ndarray, shape (n,), (m,)
+        Each recording's own sample times, s.
+    gyro_lower, gyro_upper : ndarray, shape (n, 3), (m, 3)
+        Bias-corrected angular rates, rad/s.
+
+    Returns
+    -------
+    dict
+        ``time_offset_s`` and ``clock_ratio`` (upper time ``τ`` is lower time
+        ``time_offset_s + clock_ratio * τ``) and ``correlation`` (0–1: how alike the two angular
+        speeds are once aligned; low values mean the alignment is not to be trusted).
+    """
+    fs = settings.clock_fs_hz
+    wl, wu = np.linalg.norm(gyro_lower, axis=1), np.linalg.norm(gyro_upper, axis=1)
+    m = settings.max_clock_offset_s
+    offset, corr = _lag_s(t_lower, wl, t_upper, wu, fs, -m, m)
+    ratio = 1.0
+    third = (t_upper[-1] - t_upper[0]) / 3.0
+    if np.isfinite(offset) and third >= settings.clock_drift_min_s:
+        centres, lags = [], []
+        for a, b in ((t_upper[0], t_upper[0] + third), (t_upper[-1] - third, t_upper[-1])):
+            sel = (t_upper >= a) & (t_upper <= b)
+            lag, c = _lag_s(t_lower, wl, t_upper[sel], wu[sel], fs, offset - 0.5, offset + 0.5)
+            centres.append(0.5 * (a + b))
+            lags.append(lag)
+        if np.all(np.isfinite(lags)):
+            ratio = 1.0 + (lags[1] - lags[0]) / (centres[1] - centres[0])
+            offset = lags[0] - (ratio - 1.0) * centres[0]
+    return {"time_offset_s": offset, "clock_ratio": ratio, "correlation": corr}
 
 
 def _span(x: np.ndarray, peak: int, level: float) -> tuple[int, int]:

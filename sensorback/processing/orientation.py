@@ -126,7 +126,7 @@ def _block_means(x: np.ndarray, time_s: np.ndarray, k: int) -> tuple[np.ndarray,
         return x, time_s
     n = len(time_s)
     nb = n // k
-    head = x[: nb * k].reshape(nb, k, -1).mean(axis=1)
+    head = x[: nb * k].reshape(nb, k, x.shape[1]).mean(axis=1)
     t = time_s[: nb * k].reshape(nb, k).mean(axis=1)
     if nb * k < n:
         head = np.vstack((head, x[nb * k :].mean(axis=0)))

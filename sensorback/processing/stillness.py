@@ -27,6 +27,7 @@ def find_still(
     fs: float,
     settings: StillnessSettings = StillnessSettings(),
     level: tuple[np.ndarray, np.ndarray] | None = None,
+    thresholds: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """Index runs ``(start, stop)`` (stop exclusive) where the sensor is still.
 
@@ -41,6 +42,9 @@ def find_still(
         m/s² and rad/s.
     fs : float
         Sample rate in Hz.
+    thresholds : (float, float), optional
+        Gyro and accelerometer thresholds to use instead of adapting them to these samples
+        (the live path adapts them to the whole session so far: :func:`still_thresholds`).
 
     Returns
     -------
@@ -51,11 +55,18 @@ def find_still(
     if n == 0:
         return np.empty((0, 2), dtype=int)
     g_sd, a_sd = motion_level(acc, gyro, fs, settings) if level is None else level
-    g_thr = max(settings.gyro_std_rad_s, 3.0 * float(np.percentile(g_sd, 2)))
-    a_thr = max(settings.acc_std_m_s2, 3.0 * float(np.percentile(a_sd, 2)))
+    g_thr, a_thr = still_thresholds(np.percentile(g_sd, 2), np.percentile(a_sd, 2), settings) \
+        if thresholds is None else thresholds
     r = runs((g_sd < g_thr) & (a_sd < a_thr))
     min_len = settings.min_still_s * fs
     return r[(r[:, 1] - r[:, 0]) >= min_len]
+
+
+def still_thresholds(gyro_p2: float, acc_p2: float, settings: StillnessSettings = StillnessSettings()) -> tuple[float, float]:
+    """Gyro (rad/s) and accelerometer (m/s²) stillness thresholds from the 2nd percentiles of
+    the motion level: the settings' limits, raised to three times the quietest 2 % of windows
+    for a noisy sensor."""
+    return max(settings.gyro_std_rad_s, 3.0 * float(gyro_p2)), max(settings.acc_std_m_s2, 3.0 * float(acc_p2))
 
 
 def find_calm(

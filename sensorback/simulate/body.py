@@ -58,6 +58,7 @@ class BodyMotion:
     acc_world: np.ndarray  # linear acceleration of the sensor site, m/s²
     phase_index: np.ndarray  # index of the phase (or -1 during transitions)
     sway_rms_deg: np.ndarray  # true sway magnitude (deg) at each grid point, NaN outside holds
+    pos_world: np.ndarray  # position of the sensor site, m
 
 
 @dataclass
@@ -241,6 +242,11 @@ def build_motion(
     lever_b = np.array([-0.08, 0.0, 0.10])
     pos = rot.apply(lever_b) + pos_extra
     pos[:, 2] += height
+    acc = world_acceleration(pos, t, fs_int)
+    return BodyMotion(t, rot, acc, phase_index, sway_rms, pos), truth
+
+
+def world_acceleration(pos: np.ndarray, t: np.ndarray, fs_int: float) -> np.ndarray:
+    """Linear acceleration (m/s²) of a site moving along ``pos``, smoothed as the body's is."""
     acc = np.gradient(np.gradient(pos, t, axis=0), t, axis=0)
-    acc = sosfiltfilt(butter(2, min(30.0, 0.4 * fs_int), fs=fs_int, output="sos"), acc, axis=0)
-    return BodyMotion(t, rot, acc, phase_index, sway_rms), truth
+    return sosfiltfilt(butter(2, min(30.0, 0.4 * fs_int), fs=fs_int, output="sos"), acc, axis=0)

@@ -229,3 +229,34 @@ def random_programme(
         rest = ("standing", "prone", "supine", "child")[int(rng.integers(4))]
         phases.append(Phase("rest", None, rest_posture(rng, rest, stand), _u(rng, 5, 20), {"sway_deg": _u(rng, 0.05, 0.3)}))
     return phases
+
+
+def plank_with_sag(
+    rng: np.random.Generator,
+    *,
+    sag_at_s: float = 20.0,
+    hold_s: float = 40.0,
+    deviation_deg: float = 8.0,
+    ramp_s: float = 0.8,
+) -> list[Phase]:
+    """A known programme for coaching demos and tests: stand still, one plank whose hips sag
+    ``deviation_deg`` (over ``ramp_s``) ``sag_at_s`` into the hold, then lie prone.
+
+    The truth of :func:`~sensorback.simulate.simulate_session` gives the sag's start in file time.
+    """
+    stand = 90.0 + _u(rng, -3, 3)
+    params = hold_params(rng, hold_s, allow_sag=False)
+    params["sway_deg"] = min(params["sway_deg"], 1.0)
+    params["jerks"] = []
+    params["form_breaks"] = [{"t_rel_s": sag_at_s, "direction": "sag", "deviation_deg": deviation_deg,
+                              "ramp_s": ramp_s}]
+    plank = Posture("plank", _u(rng, 6, 12), _u(rng, -1.5, 1.5), 0.45)
+    return [
+        Phase("calibration", None, rest_posture(rng, "standing", stand), 6.0, {"sway_deg": 0.1}),
+        Phase("hold", "plank", plank, hold_s, params),
+        Phase("rest", None, rest_posture(rng, "prone", stand), 20.0, {"sway_deg": 0.1}),
+    ]
+
+
+PROGRAMMES = ("random", "plank-sag")
+"""Named programmes of :func:`~sensorback.simulate.simulate_session` (``programme=``)."""

@@ -85,8 +85,8 @@ def _interp_rows(tq: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.column_stack([np.interp(tq, t, y[:, i]) for i in range(y.shape[1])])
 
 
-def sample(rng: np.random.Generator, motion: BodyMotion, model: SensorModel) -> Sampled:
-    """Sample the body motion with the sensor model."""
+def sample(rng: np.random.Generator, motion: BodyMotion, model: SensorModel, start_true_s: float = 0.5) -> Sampled:
+    """Sample the body motion with the sensor model, the first sample taken at ``start_true_s``."""
     t = motion.t
     fs_int = 1.0 / (t[1] - t[0])
     # body-frame angular velocity at grid midpoints
@@ -100,8 +100,8 @@ def sample(rng: np.random.Generator, motion: BodyMotion, model: SensorModel) -> 
 
     drift = model.clock_drift_ppm * 1e-6
     fs_true = model.fs_hz / (1 + drift)
-    n = int((t[-1] - 1.0) * fs_true)
-    t_true = 0.5 + np.arange(n) / fs_true
+    n = int((t[-1] - 0.5 - start_true_s) * fs_true)
+    t_true = start_true_s + np.arange(n) / fs_true
     t_file = np.arange(n) / model.fs_hz
     if model.jitter_s > 0:
         # host arrival stamps: jittered, but never out of order

@@ -29,8 +29,10 @@ def test_breathing_regression_gate(oracle_score):
     assert oracle_score.breathing_coverage >= 0.05
 
 
-@pytest.mark.xfail(strict=False, reason="breathing: reported for steady holds only (14 % of the holds of "
-                   "15 s or more); median error 1.5 bpm pooled over 71 oracle sessions, 3.1 on the few "
-                   "of these 12; sway hides the breathing rhythm from a sacral IMU")
+@pytest.mark.xfail(strict=True, reason="breathing is reported only where it stands out of the sway: "
+                   "8 % of the holds of 15 s or more in these 12 sessions, 13 % in seeds 0-39 (median error "
+                   "1.8 bpm there); a sacral IMU sees breathing as a 0.1-0.5 deg tilt under 0.3-2 deg of "
+                   "sway in the same band, and a lift of about a millimetre; acceptance asks 2 bpm on most holds")
 def test_breathing_at_acceptance(oracle_score):
     assert oracle_score.breathing_median_error_bpm <= 2.0
+    assert oracle_score.breathing_coverage >= 0.5

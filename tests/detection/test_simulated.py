@@ -17,12 +17,12 @@ def test_every_session_found_holds_and_sets(sim_score):
 
 
 def test_hold_f1_regression_gate(sim_score):
-    assert sim_score.hold_f1 >= 0.85, sim_score.summary()
+    assert sim_score.hold_f1 >= 0.9, sim_score.summary()
 
 
-@pytest.mark.xfail(strict=True, reason="hold F1 is 0.87-0.93 on our simulator: plank, floor and bench "
-                   "hyperextension holds look alike and are told apart by sacrum height, which the "
-                   "movements of our simulator integrate to ±10 cm; acceptance asks 0.97")
+@pytest.mark.xfail(strict=True, reason="hold F1 is 0.91 on these sessions: plank, floor and bench "
+                   "hyperextension holds look alike and are told apart by sacrum height, which slow, mostly "
+                   "vertical movements (lowering from a plank) integrate to ±10 cm; acceptance asks 0.97")
 def test_hold_f1_at_acceptance(sim_score):
     assert sim_score.hold_f1 >= 0.97
 
@@ -96,13 +96,15 @@ def test_breathing_rate_in_steady_holds():
 
 def test_breathing_rate_regression_gate(sim_score):
     # in random sessions, breathing is reported only for steady holds where it stands out
-    # (about one hold in ten of 15 s or more)
-    assert sim_score.breathing_median_error_bpm <= 4.0, sim_score.summary()
+    # (7.5 % of the holds of 15 s or more in these sessions, median error 1.6 bpm)
+    assert sim_score.breathing_median_error_bpm <= 2.5, sim_score.summary()
     assert sim_score.breathing_coverage >= 0.05, "breathing reported for too few holds"
 
 
-@pytest.mark.xfail(strict=False, reason="breathing in random sessions: median error where reported is "
-                   "1.5 bpm pooled over 84 sessions of our simulator and 71 of the oracle (14 % of the "
-                   "holds), but 3-3.5 bpm on the few holds of these 24 sessions; acceptance asks 2 bpm")
+@pytest.mark.xfail(strict=True, reason="breathing in random sessions is reported only where it stands "
+                   "out of the sway: 7.5 % of the holds of 15 s or more here (median error 1.6 bpm); about "
+                   "15 % pooled over 280 holds of our simulator and 320 of the oracle (median 1.1-1.2 bpm); "
+                   "acceptance, honestly, is 2 bpm on most holds")
 def test_breathing_rate_at_acceptance(sim_score):
     assert sim_score.breathing_median_error_bpm <= 2.0
+    assert sim_score.breathing_coverage >= 0.5

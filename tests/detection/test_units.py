@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sensorback.detection.breathing import breathing_rate
+from sensorback.detection.breathing import breathing_lift, breathing_rate
 from sensorback.detection.form import find_form_breaks
 from sensorback.detection.height import solve_heights, vertical_displacement
 from sensorback.detection.holds import fit_half_bell, fit_step
@@ -179,3 +179,20 @@ def test_jerks_are_found_with_time_and_size():
     assert len(jerks) == 1
     assert jerks[0]["time_s"] == pytest.approx(12.0, abs=0.1)
     assert jerks[0]["size_deg"] == pytest.approx(4.0, rel=0.3)
+
+
+def test_breathing_lift_removes_the_rotation_about_the_hips():
+    rng = np.random.default_rng(9)
+    t = np.arange(0, 40, 1 / FS)
+    pitch = 10 + _sway(rng, t.size, FS, 1.0)  # deg
+    roll = _sway(rng, t.size, FS, 0.8)
+    gyro = np.column_stack((np.gradient(roll, t), np.gradient(pitch, t), np.zeros(t.size)))  # deg/s
+    f = 12.0 / 60
+    lift = -0.001 * (2 * np.pi * f) ** 2 * np.sin(2 * np.pi * f * t)  # 1 mm of breathing lift
+    # the sacrum 8 cm caudal of the pivot: the sway's angular acceleration moves it vertically
+    alpha = np.gradient(np.radians(gyro[:, 1]), t)
+    acc_up = -0.08 * alpha + lift + rng.normal(0, 0.0003, t.size)
+    rest = breathing_lift(acc_up, gyro, pitch, roll, FS)
+    inner = slice(int(5 * FS), int(-5 * FS))
+    assert np.std(rest[inner] - lift[inner]) < 0.4 * np.std(lift)
+    assert np.std(acc_up[inner] - lift[inner]) > 10 * np.std(lift)  # the sway hid it

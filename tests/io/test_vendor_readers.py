@@ -23,9 +23,9 @@ METABASE_GYRO = "A-rest-standing_MetaWear_2019-01-18T18.25.39.382_C42732BE255C_G
 
 @pytest.fixture(scope="module")
 def sim():
-    from sensorback.simulate import simulate  # the submodule shadows the lazy sensorback.simulate once imported
+    from sensorback.simulate import simulate_recording
 
-    return simulate(seed=5, n_blocks=1, fs_hz=100)
+    return simulate_recording(seed=5, n_blocks=1, fs_hz=100)
 
 
 # --- MbientLab MetaBase ---------------------------------------------------------------------------
