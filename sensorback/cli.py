@@ -29,6 +29,38 @@ Start every session standing still for ~3 s: sensorback uses it to find how the 
 your back. Lying face down or face up later in the session refines it further.
 """
 
+# the reading examples shared by `analyze` and `convert`; formats and their quirks: docs/formats.md
+_READ_EXAMPLES = """\
+  Detected from the content: canonical CSV, Parquet, session files, phyphox and Sensor Logger exports,
+  MbientLab MetaBase, WitMotion, ST BLE Sensor, QSense, SisFall. Any other CSV needs --columns, and
+  --acc-unit/--gyro-unit/--time-unit when its units are not m/s², rad/s and s.
+  Every format and its quirks: docs/formats.md
+"""
+
+ANALYZE_EPILOG = """\
+examples:
+  sensorback analyze session.csv --json result.json --series angles.csv
+  sensorback analyze phyphox_export.zip                 # a phone's export, format detected
+  sensorback analyze "Sensor 1.csv" --fs 100            # QSense without its info.txt: give the rate
+  sensorback analyze log.csv --columns time=ts,ax=AccX,ay=AccY,az=AccZ,gx=GyrX,gy=GyrY,gz=GyrZ --acc-unit g
+  sensorback analyze sacrum.csv --upper t12.csv         # two sensors: the lumbar angle
+
+formats:
+""" + _READ_EXAMPLES + """
+pitch_deg: elevation of the spine's cranial axis (standing +90, plank +5..15, lying 0, bridge top -20..-35).
+roll_deg: elevation of the body's left axis (right side down +90).
+"""
+
+CONVERT_EPILOG = """\
+examples:
+  sensorback convert phyphox_export.zip session.csv
+  sensorback convert MetaWear_..._Accelerometer_12.500Hz_1.4.4.csv session.parquet   # either file of the pair
+  sensorback convert sensorlogger.zip session.csv --accel-only    # an export without a gyroscope
+  sensorback convert log.csv session.csv --columns time=ts,ax=AccX,ay=AccY,az=AccZ,gx=GyrX,gy=GyrY,gz=GyrZ
+
+formats:
+""" + _READ_EXAMPLES
+
 
 def _add_read_options(p: argparse.ArgumentParser) -> None:
     from ._formats import FORMATS
@@ -37,8 +69,8 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--format", choices=list(FORMATS), metavar="FORMAT",
                    help=f"file format (default: detected); one of {', '.join(FORMATS)}")
     g.add_argument("--columns", metavar="MAP",
-                   help="for --format generic: which column holds what, e.g. time=ts,ax=AccX,ay=AccY,az=AccZ,"
-                   "gx=GyrX,gy=GyrY,gz=GyrZ")
+                   help="any CSV (implies --format generic): which column holds what, as comma-separated "
+                   "QUANTITY=COLUMN pairs for time, ax, ay, az, gx, gy, gz (see the examples below)")
     g.add_argument("--acc-unit", default="auto", help="accelerometer unit: m/s2, g, mg (default: checked and detected)")
     g.add_argument("--gyro-unit", default="auto", help="gyroscope unit: rad/s, deg/s (default: checked and detected)")
     g.add_argument("--time-unit", default="auto", help="time column unit: s, ms, us, ns (default: checked and detected)")
@@ -224,12 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("analyze", help="analyse a recording: calibration, trunk angles, data quality",
-                       description="Read a recording, find how the sensor sat on the back, and compute the "
-                       "trunk's pitch and roll at every sample. Prints a summary.",
+                       description="Read a recording, find how the sensor sat on the back, compute the "
+                       "trunk's pitch and roll at every sample,\nand find the holds and rep sets. Prints a summary.",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="pitch_deg: elevation of the spine's cranial axis (standing +90, plank +5..15, "
-                       "lying 0, bridge top -20..-35).\nroll_deg: elevation of the body's left axis "
-                       "(right side down +90).")
+                       epilog=ANALYZE_EPILOG)
     p.add_argument("file", help="recording to analyse (canonical CSV time,ax,ay,az,gx,gy,gz or another supported format)")
     p.add_argument("--json", metavar="OUT", help="write the machine-readable result (schema sensorback.analysis/1)")
     p.add_argument("--series", metavar="OUT.csv", help="write time_s,pitch_deg,roll_deg at every sample")
@@ -294,9 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("convert", help="convert a recording to the canonical CSV or Parquet",
-                       description="Read a recording in any supported format and write it as canonical CSV "
+                       description="Read a recording in any supported format and write it as canonical CSV\n"
                        "(.csv: time,ax,ay,az,gx,gy,gz in s, m/s², rad/s) or Parquet (.parquet: samples, info "
-                       "and annotations).")
+                       "and annotations).",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=CONVERT_EPILOG)
     p.add_argument("file", help="recording to read")
     p.add_argument("out", help="output file: .csv or .parquet")
     _add_read_options(p)
