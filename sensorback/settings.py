@@ -266,6 +266,10 @@ class LumbarSettings:
     flexion_max_lateral_deg: float = 25.0
     side_bend_min_deg: float = 20.0
     side_bend_prominence_deg: float = 20.0
+    min_lower_upright_deg: float = 45.0
+    """A trunk movement counts only when the lower (sacral) segment's pitch is at least this far
+    above horizontal where it begins (and at least 15° less at its peak): flexions and side bends are done standing or sitting, and the upper
+    sensor's tilt in floor exercises (bridges, side planks) is not one."""
     movement_edge_fraction: float = 0.5
     """A movement spans the time its angle is beyond this fraction of its prominence from its peak,
     so the lumbar range in it is that of the movement's upper half, not from upright: the

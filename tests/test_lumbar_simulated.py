@@ -89,3 +89,12 @@ def test_sacral_recording_unchanged_by_upper_sensor():
     assert two.recording.samples.equals(one.recording.samples)
     # each sensor has its own mount
     assert not np.allclose(two.truth.upper["mount_sensor_to_body"], two.truth.mount, atol=0.05)
+
+
+def test_no_trunk_movements_inside_floor_exercises(session):
+    """Flexions and side bends are standing movements: the upper sensor's tilt during a bridge,
+    plank or side plank is not one (before this was checked, 11–23 fired per session)."""
+    _, a = session
+    inside = [m for m in a.lumbar.movements for s in a.segments
+              if s["kind"] in ("hold", "reps") and s["start_s"] <= m["peak_s"] <= s["end_s"]]
+    assert inside == []

@@ -68,7 +68,8 @@ def relative_angles(
     -------
     DataFrame
         ``flexion_deg``, ``lateral_deg`` and each segment's ``upper_sagittal_deg``,
-        ``upper_lateral_deg``, ``lower_sagittal_deg``, ``lower_lateral_deg``, indexed by ``time_s``.
+        ``upper_lateral_deg``, ``lower_sagittal_deg``, ``lower_lateral_deg``, and the lower
+        segment's ``lower_pitch_deg`` (its cranial axis' elevation), indexed by ``time_s``.
     """
     us, ul = segment_inclination(upper.up_sensor, upper.mount.sensor_to_body)
     ls, ll = segment_inclination(lower.up_sensor, lower.mount.sensor_to_body)
@@ -83,7 +84,8 @@ def relative_angles(
     lateral = np.where(np.hypot(u[:, 0], u[:, 1]) < lever, np.nan, ul - ll)
     return pd.DataFrame(
         {"flexion_deg": flexion, "lateral_deg": lateral, "upper_sagittal_deg": (us + 180.0) % 360.0 - 180.0,
-         "upper_lateral_deg": ul, "lower_sagittal_deg": ls, "lower_lateral_deg": ll},
+         "upper_lateral_deg": ul, "lower_sagittal_deg": ls, "lower_lateral_deg": ll,
+         "lower_pitch_deg": np.degrees(np.arcsin(np.clip(u[:, 0], -1.0, 1.0)))},
         index=pd.Index(time_s, name="time_s"),
     )
 
@@ -200,9 +202,13 @@ def find_trunk_movements(lumbar: pd.DataFrame, fs: float, settings: LumbarSettin
     # A side bend with the trunk leaning forward a little also dips the sagittal angle (its
     # up-vector nears the lateral axis, where the sagittal angle is ill-defined): not a flexion.
     bends = [(a, b) for name, _, _, a, b in spans if "side_bend" in name]
+    lower_pitch = lumbar["lower_pitch_deg"].to_numpy()
     out = []
     for name, p, prom, a, b in spans:
         if name == "move/trunk_flexion" and any(a2 <= p < b2 for a2, b2 in bends):
+            continue
+        # from upright, and the pelvis still well above horizontal at the peak (NaN: not seen)
+        if not (lower_pitch[a] >= settings.min_lower_upright_deg and lower_pitch[p] >= settings.min_lower_upright_deg - 15.0):
             continue
         seg_f, seg_l = flex_rel[a:b], lat_rel[a:b]
         out.append({
