@@ -13,6 +13,10 @@ Run:  python benchmarks/bench_live.py [--seconds 120] [--hours 1]
    0.25 s: process CPU time over the stream's duration.
 3. ``replay --fast`` of ``--hours`` of a 100-Hz recording: the live path with updates every 120 s of
    data (no view to refresh) and the final result; next to it the offline analysis.
+4. Memory for sessions of any length: in a fresh process, a 1-h 100-Hz session replayed ``--fast``
+   1 and 4 times over (1 h, 4 h), updates every 60 s of data.  Printed: the resident set size (RSS)
+   above the process' own before the replay, at its largest while streaming and in ``finish()``
+   (which reads the spilled history back), and what the pipeline holds in memory.
 
 The machine may be shared: read the ratios, not the absolute numbers.
 """
@@ -20,6 +24,9 @@ The machine may be shared: read the ratios, not the absolute numbers.
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -132,14 +139,66 @@ def bench_replay(hours: float) -> None:
     print(f"   segments: {len(result.segments)} replayed, {len(offline.segments)} offline, same kinds in order: {same}")
 
 
+def _rss_mb(field: str = "VmRSS") -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def measure_memory(hours: int) -> dict:
+    """RSS of a replay of ``hours`` × the same 1-h session (run in a fresh process)."""
+    from sensorback.live.replay import Feed
+
+    rec = simulate_session(5, fs_hz=100.0, duration_s=3600.0).recording
+    period = rec.time_s[-1] - rec.time_s[0] + 0.01
+
+    def feed():
+        for k in range(hours):
+            for b in recording_feed(rec):
+                yield Feed(b.time_s + k * period, b.acc, b.gyro)
+
+    pipeline = LivePipeline(100.0, live=LiveSettings(update_every_s=60.0, detect_every_s=60.0))
+    base = _rss_mb()
+    Path("/proc/self/clear_refs").write_text("5")  # restart the peak (VmHWM) from here
+    streaming = [0.0]
+    held = [0]
+
+    def on_block(_events: list) -> None:
+        streaming[0] = max(streaming[0], _rss_mb())
+        held[0] = max(held[0], pipeline.memory_bytes)
+
+    t0 = time.perf_counter()
+    replay(feed(), pipeline, on_events=on_block)
+    streaming[0] = max(streaming[0], _rss_mb(), _rss_mb("VmHWM"))
+    result = pipeline.finish()
+    return {"hours": hours, "seconds": time.perf_counter() - t0, "streaming_mb": streaming[0] - base,
+            "finish_mb": _rss_mb("VmHWM") - base, "held_mb": held[0] / 1e6, "segments": len(result.segments)}
+
+
+def bench_memory() -> None:
+    print("4. memory (RSS above the process' own before the replay; 1-h session replayed n times, updates every 60 s):")
+    for hours in (1, 4):
+        out = subprocess.run([sys.executable, __file__, "--memory-of", str(hours)], capture_output=True, text=True,
+                             check=True).stdout
+        m = json.loads(out.splitlines()[-1])
+        print(f"   {m['hours']} h: streaming peak +{m['streaming_mb']:.0f} MB, with finish() +{m['finish_mb']:.0f} MB; "
+              f"pipeline holds {m['held_mb']:.1f} MB; {m['segments']} segments, {m['seconds']:.1f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=120.0)
     ap.add_argument("--hours", type=float, default=1.0)
+    ap.add_argument("--memory-of", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.memory_of:
+        print(json.dumps(measure_memory(args.memory_of)))
+        return
     bench_notification(args.seconds)
     bench_cpu(args.seconds)
     bench_replay(args.hours)
+    bench_memory()
 
 
 if __name__ == "__main__":

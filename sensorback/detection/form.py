@@ -117,7 +117,7 @@ def find_form_breaks(
             lo = max(int(zero[-1]) if zero.size else 0, full - int(round(20.0 * fs)))
             hi = min(b, full + dwell)
             start = fit_onset(t[lo:hi], d[lo:hi], amp)
-            out.append({"start_s": start, "direction": _direction(exercise, axis, sign), "axis": axis,
+            out.append({"start_s": start, "direction": form_direction(exercise, axis, sign), "axis": axis,
                         "deviation_deg": float(d[peak]), "end_s": float(t[b - 1]),
                         "duration_s": float(t[b - 1] - start)})
     out.sort(key=lambda x: x["start_s"])
@@ -130,7 +130,9 @@ def _extreme(x: np.ndarray) -> float:
     return float(x[int(np.argmax(np.abs(x)))]) if x.size else float("nan")
 
 
-def _direction(exercise: str, axis: str, sign: float) -> str:
+def form_direction(exercise: str, axis: str, sign: float) -> str:
+    """Name of a drift of sign ``sign`` on ``axis`` (``pitch`` or ``roll``) in ``exercise``:
+    ``sag`` / ``pike`` (pitch), ``rotation`` (roll, side planks) or ``lateral`` (roll)."""
     if axis == "roll":
         return "rotation" if exercise.startswith("side_plank") else "lateral"
     hips_down = 1.0 if exercise == "bridge" else -1.0

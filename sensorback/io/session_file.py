@@ -381,7 +381,7 @@ def read_calibration(path: str | Path) -> list[dict[str, Any]]:
 
 def read_raw(path: str | Path, sensor: str | int | None = None) -> list[tuple[float, int, bytes, str | None]]:
     """One sensor's notifications as ``(t_host_s, stream, payload, rejected)``, in arrival order."""
-    dev = _pick(read_devices(path), sensor, path)
+    dev = read_device(path, sensor)
     with _open(Path(path)) as db:
         rows = db.execute(
             "SELECT t_host_s, stream, payload, rejected FROM raw WHERE device = ? ORDER BY id",
@@ -390,7 +390,18 @@ def read_raw(path: str | Path, sensor: str | int | None = None) -> list[tuple[fl
     return [(t, s, bytes(p), r) for t, s, p, r in rows]
 
 
-def _pick(devices: list[SessionDevice], sensor: str | int | None, path: str | Path) -> SessionDevice:
+def read_device(path: str | Path, sensor: str | int | None = None) -> SessionDevice:
+    """One sensor of the session: ``sensor`` is its id, role, name or address; ``None``: the
+    ``sacrum`` one, else the first.
+
+    Raises
+    ------
+    FileFormatError
+        The session has no sensor.
+    InputError
+        No sensor of the session is ``sensor``.
+    """
+    devices = read_devices(path)
     if not devices:
         raise FileFormatError(str(path), "the session has no sensor yet (it stopped before one connected)")
     if sensor is None:
@@ -492,7 +503,7 @@ def read(
     from ..recording import Annotations, Info, Recording
 
     path = Path(path)
-    dev = _pick(read_devices(path), sensor, path)
+    dev = read_device(path, sensor)
     meta = read_meta(path)
     profile = dev.device_profile
     fs = float(fs_hz or dev.fs_hz)

@@ -10,8 +10,12 @@ How it works (and why the final result equals the offline analysis):
    and the gyro bias is the offline interpolation between the still periods known so far.
 3. **History**: settled samples are averaged over blocks of ``fs // 20`` samples — the blocks
    offline fusion smooths gravity on — and kept at ≈20 Hz: time, up-vector, gyro, bias,
-   accelerometer, motion level, still and calm fractions (≈10 MB per hour).  The newest
-   ``settle_s`` are provisional blocks, recomputed at every update.
+   accelerometer, motion level, still and calm fractions (≈10 MB per hour).  Memory stays
+   bounded: only the newest ``max_window_s`` of it stay in memory, older rows go to an anonymous
+   temporary file that :meth:`~LivePipeline.finish` reads back; the calibration keeps the
+   session's start (the standing search) and the held postures' sums
+   (:class:`~sensorback.processing.calibration.PostureRuns`).  The newest ``settle_s`` are
+   provisional blocks, recomputed at every update.
 4. **Calibration** runs the offline :func:`~sensorback.processing.angles.calibrate` on the history
    (standing start, then every held posture so far), again every ``recalibrate_every_s``.
 5. **State** (every update): the offline :func:`~sensorback.detection.detect` over the trailing
@@ -28,6 +32,7 @@ Nothing here does I/O; :mod:`sensorback.live.replay` and the CLI feed it.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,12 +46,12 @@ from .._version import __version__
 from ..analysis import Analysis
 from ..detection import POSTURES, detect
 from ..detection import frames as _frames
-from ..detection.form import _direction, drift_from_baseline
+from ..detection.form import drift_from_baseline, form_direction
 from ..detection.holds import vertical_acceleration
 from ..detection.segments import Detection, describe_hold
 from ..errors import CalibrationError, InputError
 from ..processing.angles import calibrate
-from ..processing.calibration import Mount
+from ..processing.calibration import Mount, PostureRuns, posture_runs
 from ..processing.filters import runs
 from ..processing.integrity import contiguous_runs, nominal_rate
 from ..processing.orientation import compute_angles, compute_up
@@ -85,6 +90,9 @@ class LiveSettings:
     detect_every_s: float = 1.0
     """Data time between two runs of the detection over the trailing window (the hold timer,
     angles and sag/pike follow every update)."""
+    head_max_s: float = 600.0
+    """The session's start kept for the standing search reaches at most this far beyond the
+    search's span (a calm run that begins within the span and lasts longer is cut there)."""
     min_hold_cue_s: float = 2.0
     """A hold is announced once it has lasted this long (a brief pause is not a hold)."""
     end_grace_s: float = 1.0
@@ -152,10 +160,51 @@ _C = {c: i for i, c in enumerate(_COLS)}
 _HIST_BINS = np.logspace(-6, 2, 16001)  # 0.1 % wide: thresholds within a hair of offline
 
 
-class _Table:
-    """A growable table of float rows (the history)."""
+class _History:
+    """Rows of a session of any length in bounded memory: the newest ``keep`` rows in memory,
+    older ones appended to an anonymous temporary file (deleted when closed), read back once by
+    :meth:`LivePipeline.finish` (the settled grid history, the gaps)."""
 
-    def __init__(self, width: int, capacity: int = 4096) -> None:
+    def __init__(self, width: int, keep: int, chunk: int = 4096) -> None:
+        self.keep = keep
+        self.recent = np.empty((0, width))
+        self.n = 0
+        self._buf = np.empty((keep + chunk, width))
+        self._file: Any = None
+
+    def extend(self, rows: np.ndarray) -> None:
+        m, k = len(rows), len(self.recent)
+        if k + m > len(self._buf):
+            both = np.vstack((self.recent, rows))
+            spill = len(both) - self.keep
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="sensorback-live-")
+            self._file.write(np.ascontiguousarray(both[:spill]).tobytes())
+            self._buf[: self.keep] = both[spill:]
+            k, m = self.keep, 0
+        else:
+            self._buf[k : k + m] = rows
+        self.recent = self._buf[: k + m]
+        self.n += len(rows)
+
+    def read_all(self) -> np.ndarray:
+        """Every row, the spilled ones read back."""
+        if self._file is None:
+            return self.recent.copy()
+        self._file.seek(0)
+        older = np.fromfile(self._file, dtype=float).reshape(-1, self._buf.shape[1])
+        self._file.seek(0, 2)
+        return np.vstack((older, self.recent))
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._buf.nbytes)
+
+
+class _Table:
+    """A growable table of float rows."""
+
+    def __init__(self, width: int, capacity: int = 1024) -> None:
         self.data = np.empty((capacity, width))
         self.n = 0
 
@@ -270,13 +319,18 @@ class LivePipeline:
         self.state = LiveState()
         self._lock = threading.Lock()
         self._ring = _Ring(int((2 * self.live.settle_s + 40.0) * self.fs) + 64)
-        self._hist = _Table(len(_COLS))
+        # the detection window and a hold's baseline are read from the newest rows in memory
+        keep_s = self.live.max_window_s + 2.0 * self.live.settle_s + 10.0
+        self._hist = _History(len(_COLS), int(keep_s * self.fs_grid))
         self._tail = np.empty((0, len(_COLS)))
+        self._postures = PostureRuns.empty()  # the settled held postures' sums, for the mount
+        self._head = _Table(len(_COLS))  # the settled start, where the standing one is looked for
+        self._head_done = False
         self._grid_next = 0  # index of the first grid point not yet settled
         self._levels_to = -np.inf
         self._t_last = -np.inf
         self._t_first = np.nan
-        self._gaps: list[dict[str, Any]] = []
+        self._gaps = _History(3, 0)  # onset_s, duration_s, missing samples: thousands an hour on a lossy link
         self._n_dropped = 0
         self._g_hist = np.zeros(len(_HIST_BINS) + 1)
         self._a_hist = np.zeros(len(_HIST_BINS) + 1)
@@ -333,9 +387,10 @@ class LivePipeline:
         prev = self._t_last if np.isfinite(self._t_last) else t[0]
         dt = np.diff(np.concatenate(([prev], t)))
         period = 1.0 / nominal_rate(self.fs)
-        for j in np.flatnonzero(dt > self.settings.quality.gap_factor * period):
-            self._gaps.append({"onset_s": float(t[j] - dt[j]), "duration_s": float(dt[j]), "description": "bad/gap",
-                               "missing_samples": max(int(round(dt[j] / period)) - 1, 1)})
+        j = np.flatnonzero(dt > self.settings.quality.gap_factor * period)
+        if j.size:
+            missing = np.maximum(np.round(dt[j] / period) - 1, 1)
+            self._gaps.extend(np.column_stack((t[j] - dt[j], dt[j], missing)))
 
     # ---- the update -------------------------------------------------------------------------
     def update(self) -> list[LiveEvent]:
@@ -389,7 +444,7 @@ class LivePipeline:
         keep = (t[j] - t[j - 1] <= self.detection.max_gap_s) | (g <= t[0])
         rows = np.column_stack([g] + [np.interp(g, t, fields[:, c]) for c in range(fields.shape[1])])
         done = g <= settled_to
-        self._hist.extend(rows[done & keep])
+        self._settle(rows[done & keep])
         self._tail = rows[~done & keep]
         n_done = int(done.sum())
         if n_done:
@@ -400,6 +455,30 @@ class LivePipeline:
         with self._lock:
             t_keep = self._t_first + self._grid_next / self.fs_grid - self.live.settle_s - 2.0
             self._ring.drop_before(self._ring.time_index(t_keep))
+
+    def _settle(self, rows: np.ndarray) -> None:
+        """Settled grid points join the history, the held postures' sums and, until the
+        standing search is over, the session's start."""
+        if not len(rows):
+            return
+        self._postures = self._postures.join(self._posture_runs(rows, self._hist.n))
+        self._hist.extend(rows)
+        if self._head_done:
+            return
+        # the start ends after the standing search's span, where no held posture goes on (so
+        # every run starting within the span is whole), or at the latest after head_max_s
+        cal = self.settings.calibration
+        t0 = self._t_first
+        held = (rows[:, _C["still"]] >= 0.5) | (rows[:, _C["calm"]] >= 0.5)
+        end = np.flatnonzero(((rows[:, 0] - t0 > cal.standing_search_s) & ~held)
+                             | (rows[:, 0] - t0 > cal.standing_search_s + self.live.head_max_s))
+        self._head.extend(rows[: end[0]] if end.size else rows)
+        self._head_done = bool(end.size)
+
+    @staticmethod
+    def _posture_runs(h: np.ndarray, offset: int) -> PostureRuns:
+        still = h[:, _C["still"]] >= 0.5
+        return posture_runs(_unit(h[:, 1:4]), still, (h[:, _C["calm"]] >= 0.5) | still, offset)
 
     def _thresholds(self, level: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
         """Stillness thresholds from the 2nd percentile of the motion level over the settled
@@ -434,21 +513,23 @@ class LivePipeline:
         return np.column_stack([np.interp(t, c, v[:, i]) for i in range(3)])
 
     # ---- calibration ----------------------------------------------------------------------
-    def _history(self) -> np.ndarray:
-        return np.vstack((self._hist.rows, self._tail)) if len(self._tail) else self._hist.rows
+    def _recent(self) -> np.ndarray:
+        """The newest settled history and the provisional grid points."""
+        r = self._hist.recent
+        return np.vstack((r, self._tail)) if len(self._tail) else r
 
     def _calibrate(self, final: bool = False) -> list[LiveEvent]:
         if self.fixed_mount is not None:
             return []
-        h = self._history()
+        h = self._recent()
         if len(h) < 4 or (not final and h[-1, 0] - self._calibrated_at < self.live.recalibrate_every_s):
             return []
         self._calibrated_at = h[-1, 0]
         first = self._mount is None
         try:
-            self._mount = self._fit_mount(h)
+            self._mount = self._fit_mount()
         except CalibrationError as err:
-            if h[-1, 0] - h[0, 0] > self.settings.calibration.standing_search_s + self.live.settle_s:
+            if h[-1, 0] - self._t_first > self.settings.calibration.standing_search_s + self.live.settle_s:
                 self._calibration_error = err
                 self.state.message = "no standing start found: restart standing still, or give --mount"
             return []
@@ -459,12 +540,21 @@ class LivePipeline:
             return [LiveEvent("calibrated", float(h[-1, 0]), float(h[-1, 0]), "calibrated", self._mount.to_dict())]
         return []
 
-    def _fit_mount(self, h: np.ndarray) -> Mount:
+    def _fit_mount(self) -> Mount:
+        """The offline calibration on the history so far (provisional points included): the
+        standing start looked for in the session's start, the postures from their sums."""
+        tail = self._tail
+        postures = self._postures.join(self._posture_runs(tail, self._hist.n)) if len(tail) else self._postures
+        h = self._head.rows
+        if not self._head_done and len(tail):
+            h = np.vstack((h, tail))
+        if len(h) < 4:
+            raise CalibrationError("not enough of the session yet to look for the standing start")
         up = _unit(h[:, 1:4])
         level = (h[:, _C["gsd"]], h[:, _C["asd"]])
         still = h[:, _C["still"]] >= 0.5
         calm = (h[:, _C["calm"]] >= 0.5) | still
-        mount, _ = calibrate(h[:, 0], up, level, still, calm, self.fs_grid, self.settings)
+        mount, _ = calibrate(h[:, 0], up, level, still, calm, self.fs_grid, self.settings, postures)
         return mount
 
     # ---- state ------------------------------------------------------------------------------
@@ -476,7 +566,7 @@ class LivePipeline:
         return h[:, 0], pitch, roll, gyro, acc
 
     def _refresh(self) -> list[LiveEvent]:
-        h = self._history()
+        h = self._recent()
         if len(h) < 8:
             return []
         assert self._mount is not None
@@ -590,7 +680,7 @@ class LivePipeline:
         sign = float(np.sign(drift[-1]))
         beyond = sign * drift > threshold
         n = drift.size - (int(np.flatnonzero(~beyond)[-1]) + 1 if (~beyond).any() else 0)
-        direction = _direction(hold.exercise, "pitch", sign) if n else None
+        direction = form_direction(hold.exercise, "pitch", sign) if n else None
         s.form = direction
         if n == 0 and hold.form_cued is not None:
             hold.form_cued = None
@@ -657,8 +747,8 @@ class LivePipeline:
         if self._ring.end == 0:
             raise InputError("no samples were received: nothing to analyse")
         self._fuse(final=True)
-        h = self._hist.rows
-        mount = self.fixed_mount or self._fit_mount(h)
+        mount = self.fixed_mount or self._fit_mount()
+        h = self._hist.read_all()
         t, pitch, roll, gyro, acc = self._body(h, mount)
         found = detect(t, pitch, roll, gyro, acc, self.fs_grid, self.detection)
         calib: dict[str, Any] = {
@@ -672,14 +762,17 @@ class LivePipeline:
             calib["standing_start_s"] = mount.details["standing_start_s"]
             calib["standing_end_s"] = mount.details["standing_end_s"]
         n = self._ring.end
+        gaps = self._gaps.read_all()
         duration = float(self._t_last - self._t_first)
         quality = {
-            "n_input": n + self._n_dropped, "n_dropped": self._n_dropped, "n_gaps": len(self._gaps),
-            "missing_samples": int(sum(g["missing_samples"] for g in self._gaps)),
+            "n_input": n + self._n_dropped, "n_dropped": self._n_dropped, "n_gaps": len(gaps),
+            "missing_samples": int(gaps[:, 2].sum()),
             "fs_hz": round((n - 1) / duration, 6) if duration > 0 else float("nan"),
             "nominal_fs_hz": nominal_rate(self.fs),
         }
-        ann = Annotations.from_records(self._gaps) + Annotations.from_records(
+        gap_records = [{"onset_s": float(a), "duration_s": float(d), "description": "bad/gap", "missing_samples": int(m)}
+                       for a, d, m in gaps]
+        ann = Annotations.from_records(gap_records) + Annotations.from_records(
             _frames.segment_annotations(found.segments))
         blocks = pd.DataFrame(h[:, 10:13], columns=["ax", "ay", "az"], index=pd.Index(t, name="time_s"))
         blocks[["gx", "gy", "gz"]] = h[:, 4:7] - h[:, 7:10]
@@ -690,8 +783,9 @@ class LivePipeline:
 
     @property
     def memory_bytes(self) -> int:
-        """Memory held: the ring buffer and the history."""
-        return int(self._ring.data.nbytes + self._hist.data.nbytes)
+        """Memory held: the ring buffer, the newest history and the session's start (older
+        history is on disk); the held postures' sums add ≈ 80 bytes each."""
+        return int(self._ring.data.nbytes + self._hist.nbytes + self._head.data.nbytes)
 
 
 class LiveAnalysis(Analysis):

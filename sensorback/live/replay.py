@@ -130,7 +130,7 @@ def session_feed(path: str | Path, sensor: str | int | None = None) -> tuple[Ite
     from ..io import session_file
 
     path = Path(path)
-    dev = session_file._pick(session_file.read_devices(path), sensor, path)
+    dev = session_file.read_device(path, sensor)
     rows = session_file.read_raw(path, dev.id)
     if not any(stream == session_file.DATA for _, stream, _, _ in rows):
         raise FileFormatError(str(path), f"sensor {dev.role!r} has no notifications")

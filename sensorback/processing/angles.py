@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..settings import AnalysisSettings
-from .calibration import Mount, calibrate_mount, find_standing
+from .calibration import Mount, PostureRuns, find_standing, fit_postures, posture_runs
 from .filters import runs
 from .integrity import contiguous_runs
 from .orientation import compute_angles, compute_up, estimate_gyro_bias
@@ -96,12 +96,20 @@ def calibrate(
     calm_mask: np.ndarray,
     fs: float,
     settings: AnalysisSettings = AnalysisSettings(),
+    postures: PostureRuns | None = None,
 ) -> tuple[Mount, tuple[int, int]]:
     """The mount from the standing start and the held postures, and the standing index run.
 
     Shared by the offline analysis (at the sample rate) and the live path (on its decimated
     history, ``fs`` being the history's rate): ``level`` is the motion level
     (:func:`~.stillness.motion_level`), the masks say which samples are still and calm.
+
+    Parameters
+    ----------
+    postures : PostureRuns, optional
+        The held postures of the whole session (:func:`~.calibration.posture_runs`); the
+        samples given are then only the session's start, where the standing one is looked
+        for (the live path keeps that and these sums, not the whole session).
 
     Raises
     ------
@@ -111,7 +119,11 @@ def calibrate(
     calm = runs(calm_mask)
     quiet = calm[_quiet_runs(level, calm, settings.stillness)]
     standing = find_standing(time_s, up, quiet, settings.calibration)
-    mount = calibrate_mount(up, standing, still_mask, calm_mask, fs, settings.calibration)
+    a, b = standing
+    if postures is None:
+        postures = posture_runs(up, still_mask, calm_mask)
+    x_stand = up[a:b].sum(axis=0)
+    mount = fit_postures(postures, x_stand / np.linalg.norm(x_stand), b - a, fs, settings.calibration)
     mount.details["standing_start_s"] = round(float(time_s[standing[0]] - time_s[0]), 3)
     mount.details["standing_end_s"] = round(float(time_s[standing[1] - 1] - time_s[0]), 3)
     return mount, standing

@@ -224,39 +224,78 @@ def fit_mount(R0: np.ndarray, obs: PostureObservations, iterations: int = 8) -> 
     return R
 
 
+@dataclass(frozen=True)
+class PostureRuns:
+    """Held postures: the runs of still or calm samples, with the sums the mount fit needs.
+
+    Runs are index spans ``start`` .. ``stop`` (exclusive) of the session's samples.  Sums add
+    up, so the live path keeps these for a session of any length and extends them as samples
+    settle (:meth:`join`) instead of keeping every up-vector.
+    """
+
+    start: np.ndarray
+    stop: np.ndarray
+    up_sum: np.ndarray
+    """Sum of the up-vectors over each run, shape (k, 3)."""
+    n_still: np.ndarray
+    still_up_sum: np.ndarray
+    """Sum of the up-vectors over each run's still samples, shape (k, 3)."""
+
+    @classmethod
+    def empty(cls) -> PostureRuns:
+        return cls(np.empty(0, int), np.empty(0, int), np.empty((0, 3)), np.empty(0, int), np.empty((0, 3)))
+
+    def join(self, later: PostureRuns) -> PostureRuns:
+        """These runs followed by ``later``'s; a run across the seam becomes one."""
+        head, tail = self._fields(), later._fields()
+        if len(self.start) and len(later.start) and later.start[0] == self.stop[-1]:
+            seam = (self.start[-1:], later.stop[:1], self.up_sum[-1:] + later.up_sum[:1],
+                    self.n_still[-1:] + later.n_still[:1], self.still_up_sum[-1:] + later.still_up_sum[:1])
+            return PostureRuns(*(np.concatenate((a[:-1], m, b[1:])) for a, m, b in zip(head, seam, tail)))
+        return PostureRuns(*(np.concatenate((a, b)) for a, b in zip(head, tail)))
+
+    def _fields(self) -> tuple[np.ndarray, ...]:
+        return self.start, self.stop, self.up_sum, self.n_still, self.still_up_sum
+
+
+def posture_runs(up_s: np.ndarray, still_mask: np.ndarray, calm_mask: np.ndarray, offset: int = 0) -> PostureRuns:
+    """The runs of still or calm samples and their sums; indices start at ``offset``."""
+    groups = runs(still_mask | calm_mask)
+    if not len(groups):
+        return PostureRuns.empty()
+    csum = np.vstack((np.zeros(3), np.cumsum(up_s, axis=0)))
+    still_up = np.vstack((np.zeros(3), np.cumsum(up_s * still_mask[:, None], axis=0)))
+    n_still = np.concatenate(([0], np.cumsum(still_mask)))
+    a, b = groups[:, 0], groups[:, 1]
+    return PostureRuns(a + offset, b + offset, csum[b] - csum[a], n_still[b] - n_still[a], still_up[b] - still_up[a])
+
+
 def collect_postures(
-    up_s: np.ndarray,
-    standing: tuple[int, int],
-    still_mask: np.ndarray,
-    calm_mask: np.ndarray,
+    postures: PostureRuns,
+    x_stand: np.ndarray,
     fs: float,
     R0: np.ndarray,
     settings: CalibrationSettings = CalibrationSettings(),
     lying_max_pitch_deg: float | None = None,
 ) -> PostureObservations:
-    """One observation per held posture (a run of calm or still samples), classified with ``R0``."""
-    a, b = standing
-    x_stand = _run_means(up_s, np.array([[a, b]]))[0]
+    """One observation per held posture (:func:`posture_runs`), classified with ``R0``;
+    ``x_stand`` is the standing start's mean up-vector."""
     max_pitch = settings.lying_max_pitch_deg if lying_max_pitch_deg is None else lying_max_pitch_deg
-    groups = runs(still_mask | calm_mask)
-    groups = groups[(groups[:, 1] - groups[:, 0]) >= 2]
-    n_still = np.concatenate(([0], np.cumsum(still_mask)))
-    # Mean up-vectors of every group, over all its samples and over its still ones (cumsums).
-    u_groups = _run_means(up_s, groups)
-    still_up = np.vstack((np.zeros(3), np.cumsum(up_s * still_mask[:, None], axis=0)))
+    long = (postures.stop - postures.start) >= 2
+    groups = np.column_stack((postures.start, postures.stop))[long]
+    u_groups = postures.up_sum[long] / np.linalg.norm(postures.up_sum[long], axis=1, keepdims=True)
+    still_counts, still_sums = postures.n_still[long], postures.still_up_sum[long]
     ups, sag, sag_sd, roll, roll_sd, kinds = [], [], [], [], [], []
     upright_sum = np.zeros(3)
     inf = np.inf
     last_hold_end, last_hold_weight = -(10**12), 0.0
-    for (g0, g1), u_all in zip(groups, u_groups):
+    for (g0, g1), u_all, still_n, still_sum in zip(groups, u_groups, still_counts, still_sums):
         dur = (g1 - g0) / fs
-        still_n = n_still[g1] - n_still[g0]
         if np.degrees(np.arccos(np.clip(u_all @ x_stand, -1, 1))) <= settings.upright_match_deg:
             upright_sum += u_all * min(dur, 20.0)
             continue
         if still_n >= settings.lying_min_s * fs and still_n >= settings.lying_min_still_fraction * (g1 - g0):
-            u = still_up[g1] - still_up[g0]
-            u /= np.linalg.norm(u)
+            u = still_sum / np.linalg.norm(still_sum)
             bb = R0 @ u
             p, r = np.degrees(np.arcsin(np.clip(bb[:2], -1, 1)))
             if abs(p) <= max_pitch and abs(r) <= settings.lying_max_roll_deg:
@@ -337,19 +376,26 @@ def calibrate_mount(
         Sample rate, Hz.
     """
     a, b = standing
-    x = _run_means(up_s, np.array([[a, b]]))[0]
-    R0 = _frame(x, parse_axis(settings.outward_axis))
-    obs = collect_postures(up_s, standing, still_mask, calm_mask, fs, R0, settings)
+    return fit_postures(posture_runs(up_s, still_mask, calm_mask), _run_means(up_s, np.array([[a, b]]))[0],
+                        b - a, fs, settings)
+
+
+def fit_postures(
+    postures: PostureRuns, x_stand: np.ndarray, standing_samples: int, fs: float,
+    settings: CalibrationSettings = CalibrationSettings(),
+) -> Mount:
+    """:func:`calibrate_mount` from the held postures' sums (:func:`posture_runs`) and the
+    standing start's mean up-vector ``x_stand``."""
+    R0 = _frame(x_stand, parse_axis(settings.outward_axis))
+    obs = collect_postures(postures, x_stand, fs, R0, settings)
     R = fit_mount(R0, obs)
     # Second pass: classify the postures again with the refined mount, more strictly.
-    obs = collect_postures(
-        up_s, standing, still_mask, calm_mask, fs, R, settings, settings.lying_refit_max_pitch_deg
-    )
+    obs = collect_postures(postures, x_stand, fs, R, settings, settings.lying_refit_max_pitch_deg)
     R = fit_mount(R, obs)
     change = float(np.degrees(np.arccos(np.clip((np.trace(R @ R0.T) - 1) / 2, -1, 1))))
     counts = {k: obs.kind.count(k) for k in ("prone", "supine", "level hold")}
     details: dict = {
-        "standing_samples": int(b - a),
+        "standing_samples": int(standing_samples),
         "lying_postures": counts["prone"] + counts["supine"],
         "level_holds": counts["level hold"],
         "refinement_deg": round(change, 2),
