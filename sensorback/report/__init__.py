@@ -14,9 +14,12 @@ Only :mod:`.plots`, :mod:`.pdf` and the writers import matplotlib, and only when
 figures are made without pyplot, so they render headless (Agg) and show in notebooks alike.
 """
 
+from . import display
 from .routine import Routine, compare_routine, default_routine, parse_routine, read_routine
 from .session import Report, write_report
 from .tables import summary_table
+
+display.register()
 
 __all__ = ["Report", "Routine", "compare_routine", "default_routine", "parse_routine", "read_routine",
            "summary_table", "write_report"]
