@@ -119,3 +119,16 @@ def test_truncated_file_keeps_what_is_there(tmp_path, sim):
     rec, _ = _read(cut)
     assert 0.45 * sim.recording.n_samples < rec.n_samples < 0.55 * sim.recording.n_samples
     assert np.allclose(rec.acc[:100], sim.recording.acc[:100], atol=1e-4)
+
+
+def test_reader_warnings_point_at_the_callers_line():
+    import warnings
+    from pathlib import Path
+
+    import sensorback
+
+    example = Path(__file__).resolve().parents[1] / "recordings" / "example_session.csv"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sensorback.read(example)  # the example has gaps: one warning
+    assert caught and all(Path(w.filename).resolve() == Path(__file__).resolve() for w in caught)

@@ -4,7 +4,6 @@ accelerometer and gyroscope streams onto one time base, and building the checked
 from __future__ import annotations
 
 import io
-import warnings
 import zipfile
 from collections.abc import Mapping
 from datetime import datetime
@@ -16,6 +15,7 @@ import pandas as pd
 
 from ..errors import FileFormatError, UnusableRecording
 from ..recording import CANONICAL, Info, Recording
+from .._warn import warn_user
 
 MIN_SAMPLES = 10
 GAP_FACTOR = 2.5
@@ -176,5 +176,5 @@ def finish(
                 start_time=start_time, source=str(path), format=format, notes=tuple(notes), extra=extra)
     if not quiet:
         for n in notes:
-            warnings.warn(f"{path.name}: {n}", stacklevel=3)
+            warn_user(f"{path.name}: {n}")
     return Recording(samples, info, ann)

@@ -8,7 +8,6 @@ back, other tools can ignore them.
 from __future__ import annotations
 
 import csv
-import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ import pandas as pd
 from ..errors import FileFormatError, InputError
 from ..recording import CANONICAL, MAG, Info, Recording
 from .units import resolve_acc_unit, resolve_gyro_unit, resolve_time_unit
+from .._warn import warn_user
 
 REQUIRED = ("time",) + CANONICAL
 MIN_SAMPLES = 10
@@ -207,7 +207,7 @@ def read(
     )
     if not quiet:
         for n in notes:
-            warnings.warn(f"{path.name}: {n}", stacklevel=2)
+            warn_user(f"{path.name}: {n}")
     return Recording(samples, info, ann)
 
 

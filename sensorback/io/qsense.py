@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ import pandas as pd
 from ..errors import FileFormatError, InputError
 from ..recording import CANONICAL, Annotations, Info, Recording
 from .units import ACC_UNITS, GYRO_UNITS
+from .._warn import warn_user
 
 COLUMNS = ("ax", "ay", "az", "gx", "gy", "gz", "mx", "my", "mz")
 DEVICE = "QSense Motion"
@@ -317,5 +317,5 @@ def read(
     )
     if not quiet:
         for p in problems:
-            warnings.warn(f"{path.name}: {p}", stacklevel=2)
+            warn_user(f"{path.name}: {p}")
     return Recording(samples, info, ann)

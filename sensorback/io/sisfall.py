@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ import pandas as pd
 from ..errors import FileFormatError, InputError
 from ..recording import CANONICAL, Info, Recording
 from .units import ACC_UNITS, GYRO_UNITS
+from .._warn import warn_user
 
 FS_HZ = 200.0
 ACC_G_PER_COUNT = 2 * 16 / 2**13
@@ -139,5 +139,5 @@ def read(path: Path, *, fs_hz: float = FS_HZ, quiet: bool = False) -> Recording:
     )
     if not quiet:
         for p in problems:
-            warnings.warn(f"{path.name}: {p}", stacklevel=2)
+            warn_user(f"{path.name}: {p}")
     return Recording(samples, info, ann)
