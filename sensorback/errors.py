@@ -148,3 +148,10 @@ class UnsupportedDevice(BluetoothError):
         self.identifier = identifier
         self.reason = reason
         super().__init__(f"{identifier!r} is not a supported sensor: {reason}")
+
+
+class RecordingWarning(UserWarning):
+    """What a reader found in a file and handled (gaps annotated, units converted, rows dropped).
+
+    The same notes are kept in ``recording.info.notes``; silence the warnings with
+    ``warnings.filterwarnings("ignore", category=sensorback.errors.RecordingWarning)``."""

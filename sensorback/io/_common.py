@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import FileFormatError, UnusableRecording
 from ..recording import CANONICAL, Info, Recording
 from .._warn import warn_user
+from ..errors import RecordingWarning
 
 MIN_SAMPLES = 10
 GAP_FACTOR = 2.5
@@ -79,8 +80,8 @@ def merge_streams(
 
     The grid runs over the span both streams cover, at the faster stream's median rate; both
     are interpolated linearly onto it.  Grid points inside a gap of either stream (neighbours
-    more than :data:`GAP_FACTOR` periods apart) get NaN, so that the time-base check drops and
-    annotates them.
+    more than :data:`GAP_FACTOR` periods apart) are left out, so that the time-base check finds
+    and annotates the gap (never interpolated across).
 
     Returns
     -------
@@ -103,11 +104,13 @@ def merge_streams(
     step = min(periods)
     grid = lo + np.arange(int(np.floor((hi - lo) / step)) + 1) * step if hi > lo else np.array([lo])
     out = []
+    in_gap = np.zeros(grid.size, dtype=bool)
     for (t, v), period in zip(streams, periods):
-        vi = np.column_stack([np.interp(grid, t, v[:, k]) for k in range(v.shape[1])])
+        out.append(np.column_stack([np.interp(grid, t, v[:, k]) for k in range(v.shape[1])]))
         j = np.clip(np.searchsorted(t, grid), 1, t.size - 1)
-        vi[(t[j] - t[j - 1]) > GAP_FACTOR * period] = np.nan
-        out.append(vi)
+        in_gap |= (t[j] - t[j - 1]) > GAP_FACTOR * period
+    keep = ~in_gap
+    grid, out = grid[keep], [v[keep] for v in out]
     note = (f"accelerometer ({1 / periods[0]:.4g} Hz) and gyroscope ({1 / periods[1]:.4g} Hz) have "
             f"their own timestamps: both interpolated onto one {1 / step:.4g} Hz time base over the "
             f"{hi - lo:.1f} s both cover")
@@ -176,5 +179,5 @@ def finish(
                 start_time=start_time, source=str(path), format=format, notes=tuple(notes), extra=extra)
     if not quiet:
         for n in notes:
-            warn_user(f"{path.name}: {n}")
+            warn_user(f"{path.name}: {n}", RecordingWarning)
     return Recording(samples, info, ann)

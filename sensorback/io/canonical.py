@@ -20,6 +20,7 @@ from ..errors import FileFormatError, InputError
 from ..recording import CANONICAL, MAG, Info, Recording
 from .units import resolve_acc_unit, resolve_gyro_unit, resolve_time_unit
 from .._warn import warn_user
+from ..errors import RecordingWarning
 
 REQUIRED = ("time",) + CANONICAL
 MIN_SAMPLES = 10
@@ -207,7 +208,7 @@ def read(
     )
     if not quiet:
         for n in notes:
-            warn_user(f"{path.name}: {n}")
+            warn_user(f"{path.name}: {n}", RecordingWarning)
     return Recording(samples, info, ann)
 
 

@@ -34,6 +34,7 @@ from ..errors import FileFormatError, InputError
 from ..recording import CANONICAL, Annotations, Info, Recording
 from .units import ACC_UNITS, GYRO_UNITS
 from .._warn import warn_user
+from ..errors import RecordingWarning
 
 COLUMNS = ("ax", "ay", "az", "gx", "gy", "gz", "mx", "my", "mz")
 DEVICE = "QSense Motion"
@@ -317,5 +318,5 @@ def read(
     )
     if not quiet:
         for p in problems:
-            warn_user(f"{path.name}: {p}")
+            warn_user(f"{path.name}: {p}", RecordingWarning)
     return Recording(samples, info, ann)

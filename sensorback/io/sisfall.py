@@ -23,6 +23,7 @@ from ..errors import FileFormatError, InputError
 from ..recording import CANONICAL, Info, Recording
 from .units import ACC_UNITS, GYRO_UNITS
 from .._warn import warn_user
+from ..errors import RecordingWarning
 
 FS_HZ = 200.0
 ACC_G_PER_COUNT = 2 * 16 / 2**13
@@ -139,5 +140,5 @@ def read(path: Path, *, fs_hz: float = FS_HZ, quiet: bool = False) -> Recording:
     )
     if not quiet:
         for p in problems:
-            warn_user(f"{path.name}: {p}")
+            warn_user(f"{path.name}: {p}", RecordingWarning)
     return Recording(samples, info, ann)
