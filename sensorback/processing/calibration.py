@@ -113,13 +113,45 @@ def _tilt_from_back_plane(up: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(np.clip(np.abs(up @ out), 0.0, 1.0)))
 
 
+def _cumsum_rows(x: np.ndarray) -> np.ndarray:
+    """Cumulative sums of the rows of ``x`` (n, k) with a leading row of zeros, (n + 1, k)."""
+    out = np.empty((x.shape[0] + 1, x.shape[1]), order="F")
+    out[0] = 0.0
+    np.cumsum(x, axis=0, out=out[1:])
+    return out
+
+
+def _unit_run_means(csum: np.ndarray, run_list: np.ndarray) -> np.ndarray:
+    """Unit mean vector of each run from :func:`_cumsum_rows`, shape (k, 3)."""
+    m = csum[run_list[:, 1]] - csum[run_list[:, 0]]
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
 def _run_means(up_s: np.ndarray, run_list: np.ndarray) -> np.ndarray:
     """Unit mean up-vector of each run, shape (k, 3)."""
     if len(run_list) == 0:
         return np.empty((0, 3))
-    csum = np.vstack((np.zeros(3), np.cumsum(up_s, axis=0)))
-    m = csum[run_list[:, 1]] - csum[run_list[:, 0]]
-    return m / np.linalg.norm(m, axis=1, keepdims=True)
+    # the sums up to the last run's end are all that is needed
+    return _unit_run_means(_cumsum_rows(up_s[: int(np.max(run_list[:, 1]))]), run_list)
+
+
+@dataclass(frozen=True)
+class _HeldSamples:
+    """What :func:`collect_postures` needs from the samples, computed once for both passes of
+    :func:`calibrate_mount`: the held runs and cumulative sums of the up-vector over all
+    samples and over the still ones."""
+
+    groups: np.ndarray
+    up_sum: np.ndarray
+    still_up_sum: np.ndarray
+    still_count: np.ndarray
+
+
+def _held_samples(up_s: np.ndarray, still_mask: np.ndarray, calm_mask: np.ndarray) -> _HeldSamples:
+    groups = runs(still_mask | calm_mask)
+    groups = groups[(groups[:, 1] - groups[:, 0]) >= 2]
+    return _HeldSamples(groups, _cumsum_rows(up_s), _cumsum_rows(up_s * still_mask[:, None]),
+                        np.concatenate(([0], np.cumsum(still_mask))))
 
 
 def find_standing(
@@ -233,17 +265,19 @@ def collect_postures(
     R0: np.ndarray,
     settings: CalibrationSettings = CalibrationSettings(),
     lying_max_pitch_deg: float | None = None,
+    held: _HeldSamples | None = None,
 ) -> PostureObservations:
-    """One observation per held posture (a run of calm or still samples), classified with ``R0``."""
-    a, b = standing
-    x_stand = _run_means(up_s, np.array([[a, b]]))[0]
+    """One observation per held posture (a run of calm or still samples), classified with ``R0``.
+
+    ``held`` is what is drawn from the samples (:func:`_held_samples`), when already computed.
+    """
+    if held is None:
+        held = _held_samples(up_s, still_mask, calm_mask)
+    x_stand = _unit_run_means(held.up_sum, np.array([standing]))[0]
     max_pitch = settings.lying_max_pitch_deg if lying_max_pitch_deg is None else lying_max_pitch_deg
-    groups = runs(still_mask | calm_mask)
-    groups = groups[(groups[:, 1] - groups[:, 0]) >= 2]
-    n_still = np.concatenate(([0], np.cumsum(still_mask)))
+    groups, n_still, still_up = held.groups, held.still_count, held.still_up_sum
     # Mean up-vectors of every group, over all its samples and over its still ones (cumsums).
-    u_groups = _run_means(up_s, groups)
-    still_up = np.vstack((np.zeros(3), np.cumsum(up_s * still_mask[:, None], axis=0)))
+    u_groups = _unit_run_means(held.up_sum, groups)
     ups, sag, sag_sd, roll, roll_sd, kinds = [], [], [], [], [], []
     upright_sum = np.zeros(3)
     inf = np.inf
@@ -337,13 +371,14 @@ def calibrate_mount(
         Sample rate, Hz.
     """
     a, b = standing
-    x = _run_means(up_s, np.array([[a, b]]))[0]
+    held = _held_samples(up_s, still_mask, calm_mask)
+    x = _unit_run_means(held.up_sum, np.array([[a, b]]))[0]
     R0 = _frame(x, parse_axis(settings.outward_axis))
-    obs = collect_postures(up_s, standing, still_mask, calm_mask, fs, R0, settings)
+    obs = collect_postures(up_s, standing, still_mask, calm_mask, fs, R0, settings, held=held)
     R = fit_mount(R0, obs)
     # Second pass: classify the postures again with the refined mount, more strictly.
     obs = collect_postures(
-        up_s, standing, still_mask, calm_mask, fs, R, settings, settings.lying_refit_max_pitch_deg
+        up_s, standing, still_mask, calm_mask, fs, R, settings, settings.lying_refit_max_pitch_deg, held
     )
     R = fit_mount(R, obs)
     change = float(np.degrees(np.arccos(np.clip((np.trace(R @ R0.T) - 1) / 2, -1, 1))))
