@@ -245,12 +245,13 @@ def check_usable(recording: Recording, calibrate: bool = True) -> None:
         raise UnusableRecording(name, "; ".join(problems))
 
 
-def _detect(t: np.ndarray, rec: Recording, ta: TrunkAngles, fs: float, settings: DetectionSettings) -> Detection:
+def _detect(t: np.ndarray, acc: np.ndarray, gyro: np.ndarray, ta: TrunkAngles, fs: float,
+            settings: DetectionSettings) -> Detection:
     """Holds, rep sets and rests from the trunk angles and the body-frame signals."""
     m = ta.mount.sensor_to_body
     # one (3, 3) @ (3, n) product; (n, 3) @ (3, 3) goes row by row and is ~10x slower
-    gyro_body = (m @ (rec.gyro - ta.gyro_bias).T).T
-    acc_body = (m @ rec.acc.T).T
+    gyro_body = (m @ (gyro - ta.gyro_bias).T).T
+    acc_body = (m @ acc.T).T
     return detect(t, ta.pitch_deg, ta.roll_deg, gyro_body, acc_body, fs, settings)
 
 
@@ -303,6 +304,8 @@ def analyze(
         mount = Mount.parse(mount)
     rec = recording
     t = rec.time_s
+    # each access copies the columns out of the DataFrame: once here
+    acc, gyro = rec.acc, rec.gyro
     check_usable(rec, calibrate=mount is None)
     fs = float(rec.info.fs_hz or rec.fs)
     stored = rec.info.extra.get("time_base") if isinstance(rec.info.extra, dict) else None
@@ -310,12 +313,12 @@ def analyze(
         # the reader already checked the time base and annotated it
         ann, quality = rec.annotations, dict(stored)
     else:
-        _, found, report = check_time_base(t, rec.acc, rec.info.fs_hz, settings.quality)
+        _, found, report = check_time_base(t, acc, rec.info.fs_hz, settings.quality)
         ann, quality = (found if not len(rec.annotations) else rec.annotations + found), report.to_dict()
     # gaps a reader saw (blank lines, lost packets) count even where the timestamps run on
     n_gap_spans = sum(1 for span in ann if span["description"] == "bad/gap")
     quality["n_gaps"] = max(int(quality.get("n_gaps") or 0), n_gap_spans)
-    ta = compute_trunk_angles(t, rec.acc, rec.gyro, fs, settings, mount)
+    ta = compute_trunk_angles(t, acc, gyro, fs, settings, mount)
     angles = pd.DataFrame({"pitch_deg": ta.pitch_deg, "roll_deg": ta.roll_deg}, index=pd.Index(t, name="time_s"))
     calib: dict[str, Any] = {
         **ta.mount.to_dict(),
@@ -329,7 +332,7 @@ def analyze(
         calib["standing_start_s"] = _r(t[a])
         calib["standing_end_s"] = _r(t[b - 1])
     detection = detection or DetectionSettings()
-    found = _detect(t, rec, ta, fs, detection)
+    found = _detect(t, acc, gyro, ta, fs, detection)
     ann = ann + Annotations.from_records(_frames.segment_annotations(found.segments))
     lum = None
     if upper is not None:

@@ -13,6 +13,8 @@ frequencies can hide it from one sacral IMU.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import butter, sosfiltfilt
@@ -50,13 +52,22 @@ def breathing_lift(acc_up: np.ndarray, gyro_deg_s: np.ndarray, pitch_deg: np.nda
     moves the sensor by a lever arm) and the pitch and roll (the tilt of the accelerometer's
     axes), and the residual returned.
     """
-    sos = butter(2, [band_hz[0], min(band_hz[1], 0.45 * fs)], btype="band", fs=fs, output="sos")
+    sos = _band_sos(band_hz[0], min(band_hz[1], 0.45 * fs), fs)
     alpha = np.gradient(np.radians(np.asarray(gyro_deg_s, float)), axis=0) * fs
     X = np.column_stack((alpha, np.radians(pitch_deg), np.radians(roll_deg)))
-    X = sosfiltfilt(sos, X - X.mean(axis=0), axis=0)
-    y = sosfiltfilt(sos, np.asarray(acc_up, float) - float(np.mean(acc_up)))
+    # the regressors and the vertical acceleration filtered in one call (column by column)
+    Xy = sosfiltfilt(sos, np.column_stack((X - X.mean(axis=0), np.asarray(acc_up, float) - float(np.mean(acc_up)))),
+                     axis=0)
+    X, y = Xy[:, :-1], Xy[:, -1]
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
     return y - X @ beta
+
+
+@functools.lru_cache(maxsize=16)
+def _band_sos(lo_hz: float, hi_hz: float, fs: float) -> np.ndarray:
+    """The breathing band-pass (second-order Butterworth sections), designed once per rate
+    (shared between calls: not to be modified)."""
+    return butter(2, [lo_hz, hi_hz], btype="band", fs=fs, output="sos")
 
 
 def breathing_rate(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..processing.filters import runs, smooth
+from ..processing.filters import median, runs, smooth
 from ..settings import DetectionSettings
 
 _MINJERK_STEPS = np.linspace(0.0, 1.0, 41)
@@ -32,7 +32,7 @@ def lateral_angle_deg(up: np.ndarray) -> np.ndarray:
     and face up alike."""
     phi = np.degrees(np.unwrap(np.radians(rotation_about_spine_deg(up))))
     # face up, turning the left side up lowers phi: flip it so that it follows the roll
-    return -phi if float(np.median(up[:, 2])) < -0.5 else phi
+    return -phi if median(up[:, 2]) < -0.5 else phi
 
 
 def baseline_deg(angle_deg: np.ndarray, fs: float, settings: DetectionSettings) -> float:
@@ -41,7 +41,7 @@ def baseline_deg(angle_deg: np.ndarray, fs: float, settings: DetectionSettings) 
     n_base = max(1, int(round(settings.baseline_s * fs)))
     # the baseline is the hold's early posture, but never more than its first third
     n_base = min(n_base, max(1, angle_deg.size // 3))
-    return float(np.median(angle_deg[min(skip, angle_deg.size - 1) : skip + n_base]))
+    return median(angle_deg[min(skip, angle_deg.size - 1) : skip + n_base])
 
 
 def drift_from_baseline(angle_deg: np.ndarray, fs: float, settings: DetectionSettings) -> np.ndarray:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..processing.filters import runs
+from ..processing.filters import median, runs
 from ..settings import DetectionSettings
 from .height import edge_sd, fit_gravity, gravity_at, solve_heights, vertical_displacement
 from .posture import (
@@ -91,10 +91,10 @@ def vertical_acceleration(grid: Grid, spans: list[Span]) -> np.ndarray:
     posture-dependent reading at rest (fitted over the still spans) as gravity."""
     f_up = np.sum(grid.acc * grid.up, axis=1)
     if not spans:
-        return f_up - float(np.median(f_up))
+        return f_up - median(f_up)
     up = np.array([np.mean(grid.up[s.a : s.b], axis=0) for s in spans])
     up /= np.linalg.norm(up, axis=1, keepdims=True)
-    mag = np.array([np.median(np.linalg.norm(grid.acc[s.a : s.b], axis=1)) for s in spans])
+    mag = np.array([median(np.linalg.norm(grid.acc[s.a : s.b], axis=1)) for s in spans])
     coef = fit_gravity(up, mag, np.array([s.b - s.a for s in spans], dtype=float))
     return f_up - gravity_at(coef, grid.up)
 
@@ -114,14 +114,14 @@ def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], sett
     pad = int(round(2.5 * grid.fs))
     i0, i1 = max(pa, pb - pad), min(qb - 1, qa + pad)
     dh = vertical_displacement(grid.t, f_up, i0, i1, max(1, int(round(0.2 * grid.fs))))
-    act_p = float(np.median(grid.activity[pa:pb]))
-    act_q = float(np.median(grid.activity[qa:qb]))
+    act_p = median(grid.activity[pa:pb])
+    act_q = median(grid.activity[qa:qb])
     # the sway of a shaky hold blurs the integration: demand more there
     if abs(dh) >= settings.split_height_m + settings.split_height_per_activity_m * min(act_p, act_q):
         return False
     one, five = int(round(1.0 * grid.fs)), int(round(5.0 * grid.fs))
-    level_p = np.median(grid.pitch_deg[max(pa, pb - five) : max(pa + 1, pb - one)])
-    level_q = np.median(grid.pitch_deg[min(qb - 1, qa + one) : min(qb, qa + five)])
+    level_p = median(grid.pitch_deg[max(pa, pb - five) : max(pa + 1, pb - one)])
+    level_q = median(grid.pitch_deg[min(qb - 1, qa + one) : min(qb, qa + five)])
     moved = abs(level_q - level_p) >= settings.split_min_pitch_deg
     if pq == qq:
         return ps == qs or not pq or not moved
@@ -162,7 +162,7 @@ def find_spans(grid: Grid, stance: np.ndarray, settings: DetectionSettings = Det
         if b - a >= min_len:
             spans.extend(split_still_run(grid, stance, quiet, f_up, int(a), int(b), settings))
     for s in spans:
-        s.activity_deg_s = float(np.median(grid.activity[s.a : s.b]))
+        s.activity_deg_s = median(grid.activity[s.a : s.b])
     return [s for s in spans if s.b - s.a >= min_len]
 
 
@@ -365,12 +365,13 @@ def _movement_edge(grid: Grid, acc_up: np.ndarray, anchor: int, core: slice, sid
     reach = int(round(4.0 * fs))  # the half profile is fitted up to this far from its peak
     found = []
     speed = grid.speed_fine
-    threshold = max(settings.edge_min_speed_deg_s, 4.0 * float(np.median(speed[core])))
+    threshold = max(settings.edge_min_speed_deg_s, 4.0 * median(speed[core]))
     j = _first_peak(speed, anchor, side, threshold, limit)
     if j is not None:
         axis = grid.gyro[j] / max(float(np.linalg.norm(grid.gyro[j])), 1e-9)
         near = int(np.clip(anchor, j - reach, j + reach))
-        edge = fit_half_bell(grid.t, grid.gyro @ axis, j, near, side < 0)
+        lo, hi = min(j, near), max(j, near) + 1
+        edge = fit_half_bell(grid.t[lo:hi], grid.gyro[lo:hi] @ axis, j - lo, near - lo, side < 0)
         if edge is not None:
             found.append(edge)
     # vertical velocity from the anchor outwards, gravity as read in the hold itself
@@ -437,8 +438,10 @@ def refine_bounds(grid: Grid, spans: list[Span], k: int, acc_up: np.ndarray,
         edge = _movement_edge(grid, acc_up, anchor, core, side, settings)
         if edge is not None:
             # never into a data gap: the movement fitted there was interpolated, not measured
-            gap = np.flatnonzero(~grid.valid[: span.a] if side < 0 else ~grid.valid[span.b :])
+            gaps = grid.invalid
             if side < 0:
-                span.start_s = max(edge, float(grid.t[gap[-1] + 1])) if gap.size else edge
+                i = int(np.searchsorted(gaps, span.a))
+                span.start_s = max(edge, float(grid.t[gaps[i - 1] + 1])) if i > 0 else edge
             else:
-                span.end_s = min(edge, float(grid.t[span.b + gap[0] - 1])) if gap.size else edge
+                i = int(np.searchsorted(gaps, span.b))
+                span.end_s = min(edge, float(grid.t[gaps[i] - 1])) if i < gaps.size else edge

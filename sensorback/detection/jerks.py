@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..processing.filters import runs, smooth
+from ..processing.filters import median, runs, smooth
 from ..settings import DetectionSettings
 
 
@@ -40,8 +40,9 @@ def find_jerks(
     dev = np.sqrt(dp * dp + dr * dr)
     if dev.size < 3:
         return []
-    robust = 1.4826 * float(np.median(np.abs(dev - np.median(dev))))
-    level = max(settings.jerk_min_deg, float(np.median(dev)) + 4.0 * robust)
+    mid = median(dev)
+    robust = 1.4826 * median(np.abs(dev - mid))
+    level = max(settings.jerk_min_deg, mid + 4.0 * robust)
     # the excursion and the fast turn that makes it may be a few samples apart
     turning = (speed_deg_s > settings.jerk_min_speed_deg_s).astype(float)
     fast = smooth(turning, max(1, int(round(0.3 * fs))), passes=1) > 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import find_peaks, peak_widths
 
-from ..processing.filters import smooth
+from ..processing.filters import median, smooth
 from ..settings import DetectionSettings
 from .signals import Grid
 
@@ -126,7 +126,7 @@ def _measure_set(grid: Grid, x: np.ndarray, peaks: np.ndarray) -> list[dict]:
     """Onset, end, time, range of motion, top dwell and tempo of every rep of one set."""
     t = grid.t
     inner = [int(a + np.argmin(x[a : b + 1])) for a, b in zip(peaks[:-1], peaks[1:])]
-    level = float(np.median(x[inner]))
+    level = median(x[inner])
     span = int(np.max(np.diff(peaks)))
     first = _outer_bottom(x, int(peaks[0]), level + 0.3 * (x[peaks[0]] - level), span, -1)
     last = _outer_bottom(x, int(peaks[-1]), level + 0.3 * (x[peaks[-1]] - level), span, 1)
@@ -185,7 +185,7 @@ def _trim(grid: Grid, x: np.ndarray, reps: list[dict], settings: DetectionSettin
     range is off the set's median by more than a third (sway next to a set, the way in or out)."""
     reps = list(reps)
     while len(reps) >= settings.min_reps:
-        rom = float(np.median([r["rom_deg"] for r in reps]))
+        rom = median([r["rom_deg"] for r in reps])
         bad = [abs(r["rom_deg"] - rom) > rom / 3 or _rep_misfit(grid, x, r) > 2 * settings.rep_max_fit_error
                for r in (reps[0], reps[-1])]
         if bad[0]:
@@ -206,7 +206,7 @@ def _is_regular(grid: Grid, x: np.ndarray, reps: list[dict], settings: Detection
         return False
     i0, i1 = grid.index([reps[0]["onset_s"], reps[-1]["end_s"]])
     resid = x[i0 : i1 + 1] - rep_model(grid.t[i0 : i1 + 1], reps)
-    return float(np.sqrt(np.mean(resid * resid))) <= settings.rep_max_fit_error * float(np.median(rom))
+    return float(np.sqrt(np.mean(resid * resid))) <= settings.rep_max_fit_error * median(rom)
 
 
 def find_rep_sets(grid: Grid, settings: DetectionSettings = DetectionSettings()) -> list[dict]:
@@ -230,8 +230,8 @@ def find_rep_sets(grid: Grid, settings: DetectionSettings = DetectionSettings())
             m = _trim(grid, x, _measure_set(grid, x, peaks), settings)
             if len(m) < settings.min_reps or not _is_regular(grid, x, m, settings):
                 continue
-            bottom = sign * float(np.median([r["bottom"] for r in m]))
-            top = sign * float(np.median([r["top"] for r in m]))
+            bottom = sign * median([r["bottom"] for r in m])
+            top = sign * median([r["top"] for r in m])
             variant = None
             if exercise == "hyperextension":
                 variant = "bench" if bottom <= settings.head_down_max_pitch_deg else "floor"
@@ -249,7 +249,7 @@ def find_rep_sets(grid: Grid, settings: DetectionSettings = DetectionSettings())
                 "rep_top_hold_s": [r["top_hold_s"] for r in m],
                 "tempo": {"up_s": float(np.mean([r["up_s"] for r in m])),
                           "down_s": float(np.mean([r["down_s"] for r in m])),
-                          "period_s": float(np.median(np.diff(times)))},
+                          "period_s": median(np.diff(times))},
                 "bottom_pitch_deg": bottom, "top_pitch_deg": top,
             })
     return sorted(out, key=lambda r: r["start_s"])

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..processing.filters import smooth
+from ..processing.filters import median, smooth
 from ..settings import DetectionSettings
 from .breathing import breathing_lift, breathing_rate
 from .form import find_form_breaks
@@ -52,7 +52,7 @@ class Detection:
 def _stats(x: np.ndarray) -> dict[str, float]:
     if not x.size:
         return {}
-    return {"mean": float(np.mean(x)), "median": float(np.median(x)), "sd": float(np.std(x)),
+    return {"mean": float(np.mean(x)), "median": median(x), "sd": float(np.std(x)),
             "min": float(np.min(x)), "max": float(np.max(x))}
 
 
@@ -121,7 +121,7 @@ def detect(
     assign_heights(grid, spans, acc_up, settings)
     segments: list[dict[str, Any]] = list(reps)
     for k, s in enumerate(spans):
-        classify_span(s, float(np.median(grid.pitch_deg[s.a : s.b])), settings)
+        classify_span(s, median(grid.pitch_deg[s.a : s.b]), settings)
         if s.kind == "hold":
             refine_bounds(grid, spans, k, acc_up, settings)
             if s.end_s - s.start_s >= settings.min_hold_s:

@@ -8,12 +8,13 @@ Sample-rate work (tremor, breathing, jerks) goes back to the original samples pe
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
-from ..processing.filters import smooth
+from ..processing.filters import median, smooth
 from ..settings import DetectionSettings
 
 
@@ -68,6 +69,11 @@ class Grid:
     @property
     def n(self) -> int:
         return int(self.t.size)
+
+    @functools.cached_property
+    def invalid(self) -> np.ndarray:
+        """Indices of the grid points inside data gaps (not ``valid``), in order."""
+        return np.flatnonzero(~self.valid)
 
     def index(self, time_s: float | np.ndarray) -> np.ndarray:
         """Grid index nearest to the given time(s)."""
@@ -146,7 +152,7 @@ def make_grid(
     rate = np.linalg.norm(gyro, axis=1)
     speed = smooth(rate, w_move, passes=1)
     speed_fine = smooth(rate, max(1, int(round(0.15 * fs_g))), passes=2)
-    g_local = float(np.median(np.linalg.norm(acc, axis=1)))
+    g_local = median(np.linalg.norm(acc, axis=1))
     lin = acc - g_local * up
     lin_acc = np.linalg.norm(smooth(lin, w_move, passes=2), axis=1)
     jolt = smooth(np.linalg.norm(lin, axis=1), w_move, passes=1)

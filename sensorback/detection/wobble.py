@@ -60,7 +60,8 @@ def _course(x: np.ndarray, fs: float, window_s: float) -> list[float]:
     """RMS of ``x`` in consecutive windows (the last one may be shorter, if at least half)."""
     w = max(1, int(round(window_s * fs)))
     n = x.size // w
-    out = [_rms(x[k * w : (k + 1) * w]) for k in range(n)]
+    full = x[: n * w].reshape(n, w)
+    out = np.sqrt(np.mean(full * full, axis=1)).tolist()
     rest = x[n * w :]
     if rest.size >= w // 2 and rest.size:
         out.append(_rms(rest))

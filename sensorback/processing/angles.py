@@ -8,7 +8,7 @@ import numpy as np
 
 from ..settings import AnalysisSettings
 from .calibration import Mount, PostureRuns, find_standing, fit_postures, posture_runs
-from .filters import runs
+from .filters import median_below, runs
 from .integrity import contiguous_runs
 from .orientation import compute_angles, compute_up, estimate_gyro_bias
 from .stillness import find_calm, find_still, motion_level
@@ -74,7 +74,7 @@ def compute_trunk_angles(
     else:
         bias = np.zeros_like(gyro)
     w = gyro - bias
-    up = np.empty_like(acc)
+    up = np.empty(acc.shape, order="F")  # compute_up works on component rows
     for a, b in contiguous_runs(time_s, settings.quality.break_gap_s):
         up[a:b] = compute_up(time_s[a:b], acc[a:b], w[a:b], fs, settings.orientation)
 
@@ -142,7 +142,4 @@ def _quiet_runs(level: tuple[np.ndarray, np.ndarray], run_list: np.ndarray, st) 
     """Which runs move as little as quiet standing does (median gyro and accelerometer
     variation below ``st.standing_*``): exercise holds tremble more."""
     g, a = level
-    keep = np.zeros(len(run_list), dtype=bool)
-    for k, (r0, r1) in enumerate(run_list):
-        keep[k] = np.median(g[r0:r1]) < st.standing_gyro_std_rad_s and np.median(a[r0:r1]) < st.standing_acc_std_m_s2
-    return keep
+    return median_below(g, run_list, st.standing_gyro_std_rad_s) & median_below(a, run_list, st.standing_acc_std_m_s2)

@@ -113,13 +113,26 @@ def _tilt_from_back_plane(up: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(np.clip(np.abs(up @ out), 0.0, 1.0)))
 
 
+def _cumsum_rows(x: np.ndarray) -> np.ndarray:
+    """Cumulative sums of the rows of ``x`` (n, k) with a leading row of zeros, (n + 1, k)."""
+    out = np.empty((x.shape[0] + 1, x.shape[1]), order="F")
+    out[0] = 0.0
+    np.cumsum(x, axis=0, out=out[1:])
+    return out
+
+
+def _unit_run_means(csum: np.ndarray, run_list: np.ndarray) -> np.ndarray:
+    """Unit mean vector of each run from :func:`_cumsum_rows`, shape (k, 3)."""
+    m = csum[run_list[:, 1]] - csum[run_list[:, 0]]
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
 def _run_means(up_s: np.ndarray, run_list: np.ndarray) -> np.ndarray:
     """Unit mean up-vector of each run, shape (k, 3)."""
     if len(run_list) == 0:
         return np.empty((0, 3))
-    csum = np.vstack((np.zeros(3), np.cumsum(up_s, axis=0)))
-    m = csum[run_list[:, 1]] - csum[run_list[:, 0]]
-    return m / np.linalg.norm(m, axis=1, keepdims=True)
+    # the sums up to the last run's end are all that is needed
+    return _unit_run_means(_cumsum_rows(up_s[: int(np.max(run_list[:, 1]))]), run_list)
 
 
 def find_standing(

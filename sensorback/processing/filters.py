@@ -29,10 +29,17 @@ def gaussian_width(sigma_samples: float) -> int:
 
 def rolling_std(x: np.ndarray, width: int, axis: int = 0) -> np.ndarray:
     """Centred moving standard deviation over ``width`` samples (O(n))."""
+    return np.sqrt(np.maximum(rolling_var(x, width, axis), 0.0))
+
+
+def rolling_var(x: np.ndarray, width: int, axis: int = 0) -> np.ndarray:
+    """Centred moving variance over ``width`` samples (O(n)); may dip just below 0 by rounding."""
     width = int(max(1, width))
     m = uniform_filter1d(x, size=width, axis=axis, mode="nearest")
+    m *= m
     m2 = uniform_filter1d(x * x, size=width, axis=axis, mode="nearest")
-    return np.sqrt(np.maximum(m2 - m * m, 0.0))
+    m2 -= m
+    return m2
 
 
 def runs(mask: np.ndarray) -> np.ndarray:
@@ -42,3 +49,36 @@ def runs(mask: np.ndarray) -> np.ndarray:
         return np.empty((0, 2), dtype=int)
     d = np.diff(np.concatenate(([0], m.view(np.int8), [0])))
     return np.column_stack((np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def median_below(x: np.ndarray, run_list: np.ndarray, threshold: float) -> np.ndarray:
+    """Whether ``np.median(x[a:b]) < threshold`` for each index run ``(a, b)``, by counting the
+    samples below the threshold (one cumulative sum for all runs); only runs where exactly
+    half are below, whose median is the mean of the two middle values, are computed."""
+    r = np.asarray(run_list, dtype=int).reshape(-1, 2)
+    length = r[:, 1] - r[:, 0]
+    below = np.concatenate(([0], np.cumsum(x < threshold)))
+    count = below[r[:, 1]] - below[r[:, 0]]
+    out = count > length // 2
+    nan = np.isnan(x)
+    if nan.any():
+        n_nan = np.concatenate(([0], np.cumsum(nan)))
+        out &= n_nan[r[:, 1]] == n_nan[r[:, 0]]
+    for k in np.flatnonzero((length % 2 == 0) & (count == length // 2) & (length > 0)):
+        out[k] = np.median(x[r[k, 0] : r[k, 1]]) < threshold
+    return out
+
+
+def median(x: np.ndarray) -> float:
+    """``np.median`` of a 1-D array (the same value, NaN if any is NaN), without its overhead,
+    which dominates on the short spans detection takes medians of."""
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    if n == 0:
+        return float("nan")
+    k = n // 2
+    # the last position holds the largest value, NaN if there is one
+    p = np.partition(x, (k - 1, k, n - 1) if n % 2 == 0 else (k, n - 1))
+    if np.isnan(p[-1]):
+        return float("nan")
+    return float(p[k]) if n % 2 else float((p[k - 1] + p[k]) / 2.0)

@@ -53,6 +53,45 @@ def _span_records(t: np.ndarray, idx_runs: np.ndarray, description: str, **extra
     return out
 
 
+def _drop_bad_rows(t: np.ndarray, finite: np.ndarray, rep: TimeBaseReport, records: list[dict]) -> np.ndarray:
+    """Rows to keep (finite, strictly increasing time); the others are counted in ``rep`` and
+    annotated in ``records`` (``bad/nan``, ``bad/duplicate``, ``bad/backwards``)."""
+    # Strictly increasing: a row is kept if its time exceeds every earlier kept time.
+    tf = np.where(finite, t, -np.inf)
+    prev_max = np.concatenate(([-np.inf], np.maximum.accumulate(tf)[:-1]))
+    dup = finite & (tf == prev_max)
+    back = finite & (tf < prev_max)
+    keep = finite & ~dup & ~back
+    rep.n_duplicates = int(dup.sum())
+    rep.n_backwards = int(back.sum())
+    if not keep.any():
+        return keep
+    t0 = t[keep][0]
+    # positions of dropped rows relative to kept times
+    tk_all = np.where(keep, t, np.nan)
+    filled = np.maximum.accumulate(np.where(keep, t, -np.inf)) - t0
+    filled[~np.isfinite(filled)] = 0.0
+    for mask, desc in ((~finite, "bad/nan"), (dup, "bad/duplicate"), (back, "bad/backwards")):
+        for a, b in runs(mask):
+            onset = float(filled[a])
+            nxt = np.flatnonzero(keep[b:])
+            end = float(tk_all[b + nxt[0]] - t0) if nxt.size else onset
+            records.append({"onset_s": onset, "duration_s": max(0.0, end - onset), "description": desc,
+                            "n_rows": int(b - a)})
+    for mask, what in ((~finite, "rows with missing values (NaN) dropped"),
+                       (dup, "rows with a repeated timestamp dropped"),
+                       (back, "rows whose timestamp goes backwards dropped")):
+        if mask.any():
+            rep.messages.append(f"{int(mask.sum())} {what}")
+    return keep
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares slope of ``y`` against ``x`` (centred sums)."""
+    xc = x - x.mean()
+    return float(xc @ (y - y.mean()) / (xc @ xc))
+
+
 def check_time_base(
     time_s: np.ndarray,
     values: np.ndarray,
@@ -87,35 +126,15 @@ def check_time_base(
     finite = np.isfinite(t) & np.all(np.isfinite(v), axis=1)
     rep.n_nan_rows = int(n - finite.sum())
 
-    # Strictly increasing: a row is kept if its time exceeds every earlier kept time.
-    tf = np.where(finite, t, -np.inf)
-    prev_max = np.concatenate(([-np.inf], np.maximum.accumulate(tf)[:-1]))
-    dup = finite & (tf == prev_max)
-    back = finite & (tf < prev_max)
-    keep = finite & ~dup & ~back
-    rep.n_duplicates = int(dup.sum())
-    rep.n_backwards = int(back.sum())
-    if not keep.any():
-        return keep, Annotations(), rep
-    t0 = t[keep][0]
-    # positions of dropped rows relative to kept times
-    tk_all = np.where(keep, t, np.nan)
-    filled = np.maximum.accumulate(np.where(keep, t, -np.inf)) - t0
-    filled[~np.isfinite(filled)] = 0.0
-    for mask, desc in ((~finite, "bad/nan"), (dup, "bad/duplicate"), (back, "bad/backwards")):
-        for a, b in runs(mask):
-            onset = float(filled[a])
-            nxt = np.flatnonzero(keep[b:])
-            end = float(tk_all[b + nxt[0]] - t0) if nxt.size else onset
-            records.append({"onset_s": onset, "duration_s": max(0.0, end - onset), "description": desc,
-                            "n_rows": int(b - a)})
-    for mask, what in ((~finite, "rows with missing values (NaN) dropped"),
-                       (dup, "rows with a repeated timestamp dropped"),
-                       (back, "rows whose timestamp goes backwards dropped")):
-        if mask.any():
-            rep.messages.append(f"{int(mask.sum())} {what}")
-
-    tk = t[keep] - t0
+    if rep.n_nan_rows == 0 and np.all(t[1:] > t[:-1]):
+        # the usual case: every row kept, nothing to annotate
+        keep = finite
+        tk = t - t[0]
+    else:
+        keep = _drop_bad_rows(t, finite, rep, records)
+        if not keep.any():
+            return keep, Annotations(), rep
+        tk = t[keep] - t[keep][0]
     if tk.size < 2:
         return keep, Annotations.from_records(records), rep
     dt = np.diff(tk)
@@ -137,7 +156,7 @@ def check_time_base(
 
     # Clock drift: the rate from a fit of time against sample number, gaps bridged by their size.
     idx = np.concatenate(([0], np.cumsum(np.maximum(1, np.round(dt / med)))))
-    slope = float(np.polyfit(idx, tk, 1)[0]) if tk.size > 10 else med
+    slope = _slope(idx, tk) if tk.size > 10 else med
     fs_fit = 1.0 / slope
     rep.drift_ppm = (fs_fit / nom - 1.0) * 1e6
     if abs(rep.drift_ppm) > 1000 and nominal_fs_hz:

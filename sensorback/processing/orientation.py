@@ -51,13 +51,19 @@ def integrate_gyro(time_s: np.ndarray, gyro: np.ndarray) -> np.ndarray:
     Rates are averaged over each step (trapezoid) and each step uses its own duration, so
     uneven sampling and short gaps are integrated as they are.
     """
-    n = gyro.shape[0]
-    dt = np.diff(time_s)
-    step = 0.5 * (gyro[1:] + gyro[:-1]) * dt[:, None]
-    dq = np.empty((n, 4))
-    dq[0] = (1.0, 0.0, 0.0, 0.0)
-    dq[1:] = quat.from_rotvec(step)
-    return quat.cumulative_product(dq)
+    return _integrate_components(time_s, np.ascontiguousarray(np.asarray(gyro, dtype=float).T)).T
+
+
+def _integrate_components(time_s: np.ndarray, gyro: np.ndarray) -> np.ndarray:
+    """:func:`integrate_gyro` on component rows: rates (3, n) → quaternions (4, n)."""
+    n = gyro.shape[1]
+    step = gyro[:, 1:] + gyro[:, :-1]
+    step *= 0.5
+    step *= np.diff(time_s)
+    dq = np.empty((4, n))
+    dq[:, 0] = (1.0, 0.0, 0.0, 0.0)
+    dq[:, 1:] = quat.from_rotvec_components(step)
+    return quat.cumulative_product_components(dq)
 
 
 def accel_weight(acc: np.ndarray, tolerance_m_s2: float, width: int = 1) -> np.ndarray:
@@ -67,7 +73,12 @@ def accel_weight(acc: np.ndarray, tolerance_m_s2: float, width: int = 1) -> np.n
     phase of a periodic movement (a stride, a rep) gets the same weight and the average of
     the body's own acceleration over the movement, close to zero, does not bias gravity.
     """
-    err2 = (np.linalg.norm(acc, axis=1) - G) ** 2
+    return _accel_weight(np.linalg.norm(acc, axis=1), tolerance_m_s2, width)
+
+
+def _accel_weight(norm: np.ndarray, tolerance_m_s2: float, width: int) -> np.ndarray:
+    err2 = norm - G
+    err2 *= err2
     if width > 1:
         err2 = smooth(err2, width, passes=1)
     return 1e-3 + np.exp(-0.5 * err2 / tolerance_m_s2**2)
@@ -77,9 +88,21 @@ def busy_weight(acc: np.ndarray, tolerance_m_s2: float, width: int) -> np.ndarra
     """How calm the accelerometer is, in (0, 1]: 1 when its norm is steady, small when the
     body accelerates (walking, reps).  A constant offset of the norm (a miscalibrated axis,
     local gravity) does not count, unlike in :func:`accel_weight`."""
-    norm = np.linalg.norm(acc, axis=1)
+    return _busy_weight(np.linalg.norm(acc, axis=1), tolerance_m_s2, width)
+
+
+def _busy_weight(norm: np.ndarray, tolerance_m_s2: float, width: int) -> np.ndarray:
     dev = norm - smooth(norm, width, passes=2)
-    return np.exp(-0.5 * smooth(dev * dev, width, passes=1) / tolerance_m_s2**2)
+    dev *= dev
+    return np.exp(-0.5 * smooth(dev, width, passes=1) / tolerance_m_s2**2)
+
+
+def _row_norm(v: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each column of component rows ``v`` (k, n)."""
+    out = v[0] * v[0]
+    for row in v[1:]:
+        out += row * row
+    return np.sqrt(out, out=out)
 
 
 def compute_up(
@@ -95,41 +118,58 @@ def compute_up(
     """
     if acc.shape[0] == 0:
         return np.empty((0, 3))
-    q = integrate_gyro(time_s, gyro)
-    acc_w = quat.rotate(q, acc)
+    acc_c = np.ascontiguousarray(np.asarray(acc, dtype=float).T)
+    q = _integrate_components(time_s, np.ascontiguousarray(np.asarray(gyro, dtype=float).T))
+    acc_w = quat.rotate_components(q, acc_c)
+    norm = _row_norm(acc_c)
     rms_width = max(1, int(round(settings.accel_rms_window_s * fs)))
-    w = accel_weight(acc, settings.accel_tolerance_m_s2, rms_width)
+    w = _accel_weight(norm, settings.accel_tolerance_m_s2, rms_width)
     # Gravity in the drift frame changes over seconds: average it on blocks of samples and
     # smooth at the block rate, then interpolate back (the error is far below 0.01°).
     k = max(1, int(fs // 20))
-    fields = np.column_stack((acc_w * w[:, None], w))
-    if settings.accel_long_sigma_s > settings.accel_sigma_s:
-        fields = np.column_stack((fields, busy_weight(acc, settings.accel_tolerance_m_s2, rms_width)))
+    long = settings.accel_long_sigma_s > settings.accel_sigma_s
+    fields = np.empty((5 if long else 4, acc_w.shape[1]))
+    np.multiply(acc_w, w, out=fields[:3])
+    fields[3] = w
+    if long:
+        fields[4] = _busy_weight(norm, settings.accel_tolerance_m_s2, rms_width)
     blocks, t_blocks = _block_means(fields, time_s, k)
     width = gaussian_width(settings.accel_sigma_s * fs / k)
-    g_b = smooth(blocks[:, :3], width) / smooth(blocks[:, 3], width)[:, None]
-    if settings.accel_long_sigma_s > settings.accel_sigma_s:
+    g_b = smooth(blocks[:3], width, axis=1) / smooth(blocks[3], width)
+    if long:
         # Where the accelerometer is busy (walking, reps) lean on a longer average of it, over
         # which the body's own accelerations cancel better; the gyro carries the detail.
         wide = gaussian_width(settings.accel_long_sigma_s * fs / k)
-        g_long = smooth(blocks[:, :3], wide) / smooth(blocks[:, 3], wide)[:, None]
-        alpha = blocks[:, 4:5]
+        g_long = smooth(blocks[:3], wide, axis=1) / smooth(blocks[3], wide)
+        alpha = blocks[4]
         g_b = alpha * g_b + (1.0 - alpha) * g_long
-    g_w = np.column_stack([np.interp(time_s, t_blocks, g_b[:, i]) for i in range(3)]) if k > 1 else g_b
-    up = quat.rotate_inverse(q, g_w)
-    return up / np.linalg.norm(up, axis=1, keepdims=True)
+    if k > 1:
+        g_w = np.empty((3, time_s.size))
+        for i in range(3):
+            g_w[i] = np.interp(time_s, t_blocks, g_b[i])
+    else:
+        g_w = g_b
+    up = quat.rotate_components(q, g_w, -1.0)
+    up /= _row_norm(up)
+    return up.T
 
 
 def _block_means(x: np.ndarray, time_s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Means of ``x`` (n, m) and of ``time_s`` over consecutive blocks of ``k`` samples."""
+    """Means of the rows of ``x`` (m, n) and of ``time_s`` over consecutive blocks of ``k`` samples."""
     if k <= 1:
         return x, time_s
     n = len(time_s)
     nb = n // k
-    head = x[: nb * k].reshape(nb, k, x.shape[1]).mean(axis=1)
-    t = time_s[: nb * k].reshape(nb, k).mean(axis=1)
+    # k strided sums rather than a mean over a short last axis, which numpy does slowly
+    head = x[:, 0 : nb * k : k].copy()
+    t = time_s[0 : nb * k : k].copy()
+    for i in range(1, k):
+        head += x[:, i : nb * k : k]
+        t += time_s[i : nb * k : k]
+    head /= k
+    t /= k
     if nb * k < n:
-        head = np.vstack((head, x[nb * k :].mean(axis=0)))
+        head = np.column_stack((head, x[:, nb * k :].mean(axis=1)))
         t = np.append(t, time_s[nb * k :].mean())
     return head, t
 

@@ -2,7 +2,9 @@
 
 The gyroscope is integrated with a parallel prefix product (a Hillis–Steele scan over blocks),
 so a whole recording is integrated with a few dozen numpy operations instead of a Python loop
-per sample.
+per sample.  Internally the work is done on component rows (``(4, n)``, each component
+contiguous); the ``(n, 4)`` arrays returned are transposed views of them, which
+:func:`rotate` reads without a copy.
 """
 
 from __future__ import annotations
@@ -12,26 +14,46 @@ import numpy as np
 
 def multiply(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Hamilton product ``p ⊗ q`` for arrays of quaternions (broadcasting on leading axes)."""
-    pw, px, py, pz = np.moveaxis(p, -1, 0)
-    qw, qx, qy, qz = np.moveaxis(q, -1, 0)
-    return np.stack(
-        (
-            pw * qw - px * qx - py * qy - pz * qz,
-            pw * qx + px * qw + py * qz - pz * qy,
-            pw * qy - px * qz + py * qw + pz * qx,
-            pw * qz + px * qy - py * qx + pz * qw,
-        ),
-        axis=-1,
+    return np.stack(_multiply_components(np.moveaxis(p, -1, 0), np.moveaxis(q, -1, 0)), axis=-1)
+
+
+def _multiply_components(p, q) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    pw, px, py, pz = p
+    qw, qx, qy, qz = q
+    return (
+        pw * qw - px * qx - py * qy - pz * qz,
+        pw * qx + px * qw + py * qz - pz * qy,
+        pw * qy - px * qz + py * qw + pz * qx,
+        pw * qz + px * qy - py * qx + pz * qw,
     )
 
 
 def from_rotvec(rotvec: np.ndarray) -> np.ndarray:
     """Quaternions from rotation vectors (axis × angle in rad), shape (n, 3) → (n, 4)."""
-    angle = np.linalg.norm(rotvec, axis=-1)
+    rotvec = np.asarray(rotvec, dtype=float)
+    if rotvec.ndim != 2:
+        return from_rotvec(rotvec.reshape(-1, 3)).reshape(*rotvec.shape[:-1], 4)
+    return from_rotvec_components(np.ascontiguousarray(rotvec.T)).T
+
+
+def from_rotvec_components(rotvec: np.ndarray) -> np.ndarray:
+    """:func:`from_rotvec` on component rows: (3, n) → (4, n)."""
+    x, y, z = rotvec
+    angle = x * x
+    angle += y * y
+    angle += z * z
+    np.sqrt(angle, out=angle)
     half = 0.5 * angle
+    big = angle > 1e-12
     # sin(half)/angle, with its limit 0.5 at angle → 0
-    k = np.where(angle > 1e-12, np.sin(half) / np.where(angle > 1e-12, angle, 1.0), 0.5 - angle**2 / 48.0)
-    return np.concatenate((np.cos(half)[..., None], rotvec * k[..., None]), axis=-1)
+    k = np.sin(half)
+    k /= np.where(big, angle, 1.0)
+    if not big.all():
+        k = np.where(big, k, 0.5 - angle**2 / 48.0)
+    out = np.empty((4, x.size))
+    np.cos(half, out=out[0])
+    np.multiply(rotvec, k, out=out[1:])
+    return out
 
 
 def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -49,10 +71,22 @@ def _rotate(q: np.ndarray, v: np.ndarray, sign: float) -> np.ndarray:
     # np.cross on (n, 3) rows); ``sign`` −1 conjugates q.
     q = np.atleast_2d(q)
     v = np.atleast_2d(v)
-    qw, qx, qy, qz = np.ascontiguousarray(np.broadcast_to(q, (max(len(q), len(v)), 4)).T)
+    n = max(len(q), len(v))
+    return rotate_components(_rows(np.broadcast_to(q, (n, 4)).T), _rows(np.broadcast_to(v, (n, 3)).T), sign).T
+
+
+def _rows(a: np.ndarray) -> np.ndarray:
+    """``a`` with contiguous rows (a copy only when they are not)."""
+    return a if a.strides[-1] == a.itemsize else np.ascontiguousarray(a)
+
+
+def rotate_components(q: np.ndarray, v: np.ndarray, sign: float = 1.0) -> np.ndarray:
+    """:func:`rotate` (``sign`` 1) or :func:`rotate_inverse` (−1) on component rows:
+    quaternions (4, n), vectors (3, n) → (3, n)."""
+    qw, qx, qy, qz = q
     if sign < 0:
         qx, qy, qz = -qx, -qy, -qz
-    vx, vy, vz = np.ascontiguousarray(np.broadcast_to(v, (len(qw), 3)).T)
+    vx, vy, vz = v
     tx = qy * vz
     tx -= qz * vy
     tx *= 2.0
@@ -63,38 +97,34 @@ def _rotate(q: np.ndarray, v: np.ndarray, sign: float) -> np.ndarray:
     tz -= qy * vx
     tz *= 2.0
     out = np.empty((3, len(qw)))
+    tmp = np.empty(len(qw))
     np.multiply(qw, tx, out=out[0])
     out[0] += vx
-    out[0] += qy * tz
-    out[0] -= qz * ty
+    out[0] += np.multiply(qy, tz, out=tmp)
+    out[0] -= np.multiply(qz, ty, out=tmp)
     np.multiply(qw, ty, out=out[1])
     out[1] += vy
-    out[1] += qz * tx
-    out[1] -= qx * tz
+    out[1] += np.multiply(qz, tx, out=tmp)
+    out[1] -= np.multiply(qx, tz, out=tmp)
     np.multiply(qw, tz, out=out[2])
     out[2] += vz
-    out[2] += qx * ty
-    out[2] -= qy * tx
-    return out.T
+    out[2] += np.multiply(qx, ty, out=tmp)
+    out[2] -= np.multiply(qy, tx, out=tmp)
+    return out
 
 
 def _scan_rows(q: np.ndarray) -> np.ndarray:
-    """Inclusive prefix product along axis 0 of a small (m, 4) array, by doubling."""
+    """Inclusive prefix product along the last axis of a small (4, m) array, by doubling."""
     out = q.copy()
     shift = 1
-    while shift < out.shape[0]:
-        out[shift:] = multiply(out[:-shift], out[shift:])
+    while shift < out.shape[1]:
+        out[:, shift:] = _multiply_components(out[:, :-shift], out[:, shift:])
         shift *= 2
     return out
 
 
 def cumulative_product(dq: np.ndarray) -> np.ndarray:
     """Prefix products ``Q[i] = dq[0] ⊗ dq[1] ⊗ … ⊗ dq[i]`` of unit quaternions, vectorised.
-
-    The samples are laid out as a ``(block, n_blocks)`` grid; one numpy step per row advances
-    every block at once (≈√n steps over arrays of ≈√n), the block totals are scanned by
-    doubling, and one last product applies each block's starting orientation.  The work is
-    O(n) with O(√n) numpy calls.
 
     Parameters
     ----------
@@ -106,28 +136,46 @@ def cumulative_product(dq: np.ndarray) -> np.ndarray:
     ndarray, shape (n, 4)
         Renormalised cumulative orientations.
     """
-    n = dq.shape[0]
-    if n == 0:
+    if dq.shape[0] == 0:
         return dq.copy()
-    block = int(max(8, np.sqrt(n)))
+    return cumulative_product_components(np.ascontiguousarray(dq.T)).T
+
+
+def cumulative_product_components(dq: np.ndarray) -> np.ndarray:
+    """:func:`cumulative_product` on component rows: (4, n) → (4, n).
+
+    The samples are laid out as a ``(block, n_blocks)`` grid per component; one numpy step per
+    row advances every block at once, the block totals are scanned by doubling, and one more
+    step per row applies each block's starting orientation and renormalises.  The work is
+    O(n) with O(block) numpy calls on rows of n / block samples, small enough to stay in the
+    CPU cache.
+    """
+    n = dq.shape[1]
+    block = int(np.clip(np.sqrt(n), 8, 32))
     nb = -(-n // block)
-    pad = nb * block - n
-    if pad:
-        dq = np.concatenate((dq, np.tile([1.0, 0.0, 0.0, 0.0], (pad, 1))), axis=0)
-    # grid[j, b] holds sample b*block + j; component-major for contiguous rows
-    w, x, y, z = np.ascontiguousarray(dq.reshape(nb, block, 4).transpose(2, 1, 0))
+    full = n // block
+    # grid[c, j, b] holds component c of sample b*block + j: contiguous rows per step j
+    grid = np.empty((4, block, nb))
+    np.copyto(grid[:, :, :full].transpose(0, 2, 1), dq[:, : full * block].reshape(4, full, block))
+    if full < nb:
+        tail = n - full * block
+        grid[:, :tail, -1] = dq[:, full * block :]
+        grid[:, tail:, -1] = np.array([[1.0], [0.0], [0.0], [0.0]])
     for j in range(1, block):
-        pw, px, py, pz = w[j - 1], x[j - 1], y[j - 1], z[j - 1]
-        qw, qx, qy, qz = w[j].copy(), x[j].copy(), y[j].copy(), z[j].copy()
-        w[j] = pw * qw - px * qx - py * qy - pz * qz
-        x[j] = pw * qx + px * qw + py * qz - pz * qy
-        y[j] = pw * qy - px * qz + py * qw + pz * qx
-        z[j] = pw * qz + px * qy - py * qx + pz * qw
-    totals = np.stack((w[-1], x[-1], y[-1], z[-1]), axis=-1)
-    carry = np.empty_like(totals)
-    carry[0] = (1.0, 0.0, 0.0, 0.0)
+        grid[:, j] = _multiply_components(grid[:, j - 1], grid[:, j])
+    carry = np.empty((4, nb))
+    carry[:, 0] = (1.0, 0.0, 0.0, 0.0)
     if nb > 1:
-        carry[1:] = _scan_rows(totals[:-1])
-    grid = np.stack((w, x, y, z), axis=-1)  # (block, nb, 4)
-    out = multiply(carry[None, :, :], grid).transpose(1, 0, 2).reshape(nb * block, 4)[:n]
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
+        carry[:, 1:] = _scan_rows(grid[:, -1, :-1])
+    for j in range(block):
+        w, x, y, z = _multiply_components(carry, grid[:, j])
+        norm = w * w
+        norm += x * x
+        norm += y * y
+        norm += z * z
+        np.sqrt(norm, out=norm)
+        for c, comp in enumerate((w, x, y, z)):
+            np.divide(comp, norm, out=grid[c, j])
+    out = np.empty((4, nb * block))
+    np.copyto(out.reshape(4, nb, block), grid.transpose(0, 2, 1))
+    return out[:, :n]
