@@ -283,8 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="recording (any supported format)")
     p.add_argument("-o", "--out", metavar="DIR", help="output folder (default: <recording name>_report)")
     p.add_argument("--routine", metavar="FILE.toml", help="routine to compare with (default: the bundled one)")
-    p.add_argument("-j", "--jobs", type=int, metavar="N",
-                   help="processes to draw the figures in (default: one per core for long sessions; 1: none)")
+    p.add_argument("-j", "--jobs", type=int, metavar="N", default=1,
+                   help="processes to draw the figures in (default: 1, this one)")
     _add_mount_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     _add_read_options(p)

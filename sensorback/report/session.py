@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +21,6 @@ TIMELINE_PAGE_S = 900.0
 """Sessions longer than this get one timeline page per this much time, so that holds stay
 wide enough to see and label."""
 DPI = 100.0
-PARALLEL_FROM_PAGES = 20
-"""Reports with at least this many pages are rendered by one process per core (at most
-:data:`MAX_JOBS`) unless told otherwise: below it, starting the processes costs more than it
-saves."""
-MAX_JOBS = 4
 RENDER_RC = {"text.hinting": "no_hinting"}
 """Matplotlib settings while rendering report pages: FreeType's hinting takes a fifth of a
 page's drawing time and changes nothing visible at report resolution."""
@@ -46,12 +40,18 @@ class Report:
 
 @dataclass
 class Page:
-    """One figure of the report: file stem, caption, and how to draw it.  Hold pages share
-    one figure, as do rep set pages: render each page's figure before drawing the next."""
+    """One figure of the report: file stem, caption, and how to render it as a PNG at a given
+    resolution (dpi).  Hold pages share one figure, as do rep set pages."""
 
     stem: str
     caption: str
-    draw: Callable[[], Figure]
+    render: Callable[[float], bytes]
+
+
+def _figure_page(stem: str, caption: str, draw: Callable[[], Figure]) -> Page:
+    from .pdf import png_bytes
+
+    return Page(stem, caption, lambda dpi: png_bytes(draw(), dpi))
 
 
 def timeline_windows(duration_s: float, page_s: float = TIMELINE_PAGE_S) -> list[tuple[float, float]]:
@@ -64,25 +64,27 @@ def timeline_windows(duration_s: float, page_s: float = TIMELINE_PAGE_S) -> list
 def pages(analysis: Analysis, routine: Routine) -> Iterator[Page]:
     """Every figure of the report, in reading order."""
     from . import plots
+    from .pdf import rgba_png
 
     segments = analysis.segments
     table = summary_table(segments)
-    yield Page("summary", "What was done, per exercise", lambda: plots.plot_table(table, "Session summary"))
+    yield _figure_page("summary", "What was done, per exercise", lambda: plots.plot_table(table, "Session summary"))
     comparison = compare_routine(routine, segments)
-    yield Page("routine", f"Achieved against the routine “{routine.name}”", lambda: plots.plot_routine(comparison))
+    yield _figure_page("routine", f"Achieved against the routine “{routine.name}”",
+                       lambda: plots.plot_routine(comparison))
     windows = timeline_windows(analysis.duration_s)
     for k, (a, b) in enumerate(windows):
         stem = "timeline" if len(windows) == 1 else f"timeline_{k + 1}"
         part = "" if len(windows) == 1 else f" (part {k + 1} of {len(windows)})"
-        yield Page(stem, f"Session timeline{part}: pitch and roll, holds (H) and rep sets (S) shaded",
-                   lambda a=a, b=b, whole=len(windows) == 1: plots.plot_timeline(
-                       analysis, start_s=None if whole else a, end_s=None if whole else b))
-    # one page object per kind, made when first needed and shown again for every hold or set
+        yield _figure_page(stem, f"Session timeline{part}: pitch and roll, holds (H) and rep sets (S) shaded",
+                           lambda a=a, b=b, whole=len(windows) == 1: plots.plot_timeline(
+                               analysis, start_s=None if whole else a, end_s=None if whole else b))
+    # one page object per kind, made when first needed and rendered again for every hold or set
     made: dict[type, Any] = {}
 
-    def show(kind: type, i: int) -> Figure:
-        page = made.get(kind) or made.setdefault(kind, kind())
-        return page.show(analysis, i, routine)
+    def render(kind: type, i: int, dpi: float) -> bytes:
+        page = made.get(kind) or made.setdefault(kind, kind(analysis, routine))
+        return rgba_png(page.render(i, dpi), dpi)
 
     counters = {"hold": 0, "reps": 0}
     for label, s in numbered(segments):
@@ -90,19 +92,17 @@ def pages(analysis: Analysis, routine: Routine) -> Iterator[Page]:
         counters[s["kind"]] += 1
         if s["kind"] == "hold":
             yield Page(f"hold_{label}", f"Hold {label}: {plots.name(s['exercise'])}",
-                       lambda i=i: show(plots.HoldPage, i))
+                       lambda dpi, i=i: render(plots.HoldPage, i, dpi))
         else:
             yield Page(f"reps_{label}", f"Rep set {label}: {plots.name(s['exercise'])}",
-                       lambda i=i: show(plots.RepsPage, i))
+                       lambda dpi, i=i: render(plots.RepsPage, i, dpi))
 
 
 def _render(page: Page, dpi: float) -> bytes:
     from matplotlib import rc_context
 
-    from .pdf import png_bytes
-
     with rc_context(RENDER_RC):
-        return png_bytes(page.draw(), dpi)
+        return page.render(dpi)
 
 
 _worker: dict[str, Any] = {}
@@ -118,18 +118,14 @@ def _render_in_worker(k: int) -> bytes:
     return _render(_worker["pages"][k], _worker["dpi"])
 
 
-def _jobs(jobs: int | None, n_pages: int) -> int:
-    if jobs is None:
-        jobs = min(os.cpu_count() or 1, MAX_JOBS) if n_pages >= PARALLEL_FROM_PAGES else 1
-    return max(1, min(jobs, n_pages))
-
-
-def render_pages(analysis: Analysis, routine: Routine, dpi: float = DPI, jobs: int | None = None) -> Iterator[bytes]:
-    """The PNG of every page of :func:`pages`, in order, rendered in ``jobs`` processes
-    (``None``: one per core, up to :data:`MAX_JOBS`, when there are at least
-    :data:`PARALLEL_FROM_PAGES` pages; 1: in this process)."""
+def render_pages(analysis: Analysis, routine: Routine, dpi: float = DPI, jobs: int = 1) -> Iterator[bytes]:
+    """The PNG of every page of :func:`pages`, in order, rendered in ``jobs`` processes (1: in
+    this process).  Hold and rep set pages draw only what differs from page to page, so one
+    process renders an hour's session in a few seconds; more processes shorten that on an
+    otherwise idle machine with cores to spare, at the cost of each drawing the static parts
+    of the pages again."""
     todo = list(pages(analysis, routine))
-    jobs = _jobs(jobs, len(todo))
+    jobs = max(1, min(jobs, len(todo)))
     if jobs == 1:
         for page in todo:
             yield _render(page, dpi)
@@ -158,7 +154,7 @@ def write_report(
     routine: Routine | None = None,
     progress: Progress | None = None,
     dpi: float = DPI,
-    jobs: int | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Write the session report into ``folder`` (created if needed).
 
@@ -176,7 +172,7 @@ def write_report(
         Called as ``progress(done, total, what)`` after every figure.
     dpi : float
         Resolution of the figures.
-    jobs : int, optional
+    jobs : int
         Processes to render the figures in (see :func:`render_pages`; 1 renders them in this
         process).  The figures are the same whatever the number.
     """
