@@ -197,7 +197,11 @@ class DetectionSettings:
     """A posture change inside a still run needs the sacrum to move at least this far vertically
     (or the sway to drop), else it is a form drift of the same hold ..."""
     split_height_per_activity_m: float = 0.02
-    """... plus this much per deg/s of sway activity (the quieter of the two sides)."""
+    """... plus this much per deg/s of sway activity (the quieter of the two sides) ..."""
+    split_height_noise_factor: float = 3.0
+    """... or, if more, this many times the spread (scaled median absolute value) of the
+    displacements that the same integration gives over equally long windows elsewhere in the
+    still run (what the hold's own sway integrates to)."""
     plank_height_m: float = 0.45
     plank_height_sd_m: float = 0.09
     """Sacrum height of a plank (mean, spread between people)."""

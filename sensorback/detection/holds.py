@@ -99,9 +99,32 @@ def vertical_acceleration(grid: Grid, spans: list[Span]) -> np.ndarray:
     return f_up - gravity_at(coef, grid.up)
 
 
-def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], settings: DetectionSettings) -> bool:
-    """Whether two neighbouring pieces ``[start, stop, stance, quiet]`` of a still run are one
-    posture.
+def sway_displacements(t: np.ndarray, f_up: np.ndarray, before: tuple[int, int], after: tuple[int, int],
+                       length: int, settle: int, max_windows: int = 12) -> np.ndarray:
+    """Vertical displacements (m) that :func:`.height.vertical_displacement` finds over windows
+    of ``length`` grid steps lying wholly inside ``before`` or ``after`` (index ranges,
+    half-overlapping windows, at most ``max_windows`` spread evenly): inside one posture, what
+    its sway alone integrates to over that time."""
+    starts = np.concatenate([np.arange(lo, hi - length, max(1, length // 2)) for lo, hi in (before, after)])
+    if length < 2 * settle or not starts.size:
+        return np.empty(0)
+    starts = starts[np.linspace(0, starts.size - 1, min(starts.size, max_windows)).round().astype(int)]
+    idx = starts[:, None] + np.arange(length + 1)
+    a, tt = f_up[idx], t[idx]
+    r0 = np.mean(a[:, :settle], axis=1, keepdims=True)
+    r1 = np.mean(a[:, -settle:], axis=1, keepdims=True)
+    span = np.maximum(tt[:, -1:] - tt[:, :1], 1e-9)
+    a = a - (r0 + (r1 - r0) * (tt - tt[:, :1]) / span)
+    dt = np.diff(tt, axis=1, prepend=tt[:, :1])
+    v = np.cumsum(a * dt, axis=1)
+    v -= v[:, -1:] * np.cumsum(dt, axis=1) / span
+    return np.sum(v * dt, axis=1)
+
+
+def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], run: tuple[int, int],
+                  settings: DetectionSettings) -> bool:
+    """Whether two neighbouring pieces ``[start, stop, stance, quiet]`` of the still run ``run``
+    (``[a, b)``) are one posture.
 
     Different stances are different postures, except flat and raised (or hips up) of one
     family, which are one swaying, sagging or piking hold unless the sacrum moves vertically
@@ -112,12 +135,17 @@ def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], sett
     if ps != qs and {ps, qs} not in _PAIRS:
         return False
     pad = int(round(2.5 * grid.fs))
+    settle = max(1, int(round(0.2 * grid.fs)))
     i0, i1 = max(pa, pb - pad), min(qb - 1, qa + pad)
-    dh = vertical_displacement(grid.t, f_up, i0, i1, max(1, int(round(0.2 * grid.fs))))
+    dh = vertical_displacement(grid.t, f_up, i0, i1, settle)
     act_p = median(grid.activity[pa:pb])
     act_q = median(grid.activity[qa:qb])
-    # the sway of a shaky hold blurs the integration: demand more there
-    if abs(dh) >= settings.split_height_m + settings.split_height_per_activity_m * min(act_p, act_q):
+    # the sway of a shaky hold blurs the integration: demand more there, and at least what
+    # the same integration gives elsewhere in the still run (a robust spread: most of it is
+    # one posture)
+    null = sway_displacements(grid.t, f_up, (run[0], i0), (i1, run[1]), i1 - i0, settle)
+    blur = settings.split_height_noise_factor * 1.4826 * median(np.abs(null)) if null.size else 0.0
+    if abs(dh) >= settings.split_height_m + max(settings.split_height_per_activity_m * min(act_p, act_q), blur):
         return False
     one, five = int(round(1.0 * grid.fs)), int(round(5.0 * grid.fs))
     level_p = median(grid.pitch_deg[max(pa, pb - five) : max(pa + 1, pb - one)])
@@ -141,7 +169,7 @@ def split_still_run(
     pieces = [[s + a, e + a, c // 2, c % 2] for s, e, c in _pieces(codes, max(1, int(round(1.5 * grid.fs))))]
     spans = [Span(pieces[0][0], pieces[0][1], pieces[0][2])]
     for p, q in zip(pieces[:-1], pieces[1:]):
-        if _same_posture(grid, f_up, p, q, settings):
+        if _same_posture(grid, f_up, p, q, (a, b), settings):
             spans[-1].b = q[1]  # a drift: the posture keeps the stance it started with
         else:
             spans.append(Span(q[0], q[1], q[2]))
