@@ -128,15 +128,23 @@ def bench_replay(hours: float) -> None:
     t0 = time.perf_counter()
     pipeline = LivePipeline(100.0, live=LiveSettings(update_every_s=120.0, detect_every_s=float("inf")))
     replay(recording_feed(rec), pipeline)
+    t1 = time.perf_counter()
     result = pipeline.finish()
-    fast = time.perf_counter() - t0
+    fast, final = time.perf_counter() - t0, time.perf_counter() - t1
     t0 = time.perf_counter()
     offline = analyze(rec)
     off = time.perf_counter() - t0
     print(f"3. replay --fast of {rec.duration_s / 3600:.2f} h at 100 Hz ({rec.n_samples} samples, simulated in "
-          f"{made:.1f} s): {fast:.2f} s ({rec.duration_s / fast:,.0f}× real time); offline analysis {off:.2f} s")
+          f"{made:.1f} s): {fast:.2f} s ({rec.duration_s / fast:,.0f}× real time, of which finish() {final:.2f} s); "
+          f"offline analysis {off:.2f} s")
     same = [(s["kind"], s["exercise"]) for s in result.segments] == [(s["kind"], s["exercise"]) for s in offline.segments]
-    print(f"   segments: {len(result.segments)} replayed, {len(offline.segments)} offline, same kinds in order: {same}")
+    bounds = max((max(abs(a["start_s"] - b["start_s"]), abs(a["end_s"] - b["end_s"]))
+                  for a, b in zip(offline.segments, result.segments)), default=0.0)
+    go, gl = offline.detection.grid, result.detection.grid
+    n = min(go.n, gl.n)
+    angle = np.max(np.abs(np.concatenate((go.pitch_deg[:n] - gl.pitch_deg[:n], go.roll_deg[:n] - gl.roll_deg[:n]))))
+    print(f"   segments: {len(result.segments)} replayed, {len(offline.segments)} offline, same kinds in order: {same}, "
+          f"boundaries within {bounds:.3g} s; grid angles within {angle:.2g}° ({go.n} / {gl.n} grid points)")
 
 
 def _rss_mb(field: str = "VmRSS") -> float:

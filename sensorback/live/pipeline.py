@@ -22,17 +22,19 @@ How it works (and why the final result equals the offline analysis):
    ``window_s`` of the history with the mount known so far; the hold touching the present is the
    current one, :func:`~sensorback.detection.segments.describe_hold` gives its wobble, drift,
    breathing and form breaks.  Changes of that state are the cues (:class:`LiveEvent`).
-6. **Final result** (:meth:`LivePipeline.finish`): the last samples settle, the mount is fitted to
-   the whole session (later lying postures refine it, as offline), and the offline detection runs
-   once on the whole history with it.  What the live view showed was provisional in two ways: the
-   newest ``settle_s`` of angles (one-sided smoothing) and the mount known at the time.
+6. **Final result** (:meth:`LivePipeline.finish`): the samples, spilled to a temporary file as
+   they leave the ring buffer, are read back in chunks and the offline trunk-angle pipeline runs
+   over all of them (:mod:`sensorback.live._final`: whole-session stillness thresholds, the bias
+   between all still periods, the mount fitted to the whole session), then the offline detection
+   once on its grid: the offline result, by construction.  What the live view showed was
+   provisional: the newest ``settle_s`` of angles (one-sided smoothing), the bias and thresholds
+   of the session so far, and the mount known at the time.
 
 Nothing here does I/O; :mod:`sensorback.live.replay` and the CLI feed it.
 """
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,12 +54,12 @@ from ..detection.segments import Detection, describe_hold
 from ..errors import CalibrationError, InputError
 from ..processing.angles import calibrate
 from ..processing.calibration import Mount, PostureRuns, posture_runs
-from ..processing.filters import runs
 from ..processing.integrity import contiguous_runs, nominal_rate
-from ..processing.orientation import compute_angles, compute_up
+from ..processing.orientation import bias_points, compute_angles, compute_up
 from ..processing.stillness import find_calm, find_still, motion_level, still_thresholds
 from ..recording import Annotations, Info, Recording
 from ..settings import AnalysisSettings, DetectionSettings
+from ._final import RowFile, final_grid
 
 DEFAULT_TARGETS_S: Mapping[str, float] = {
     "plank": 30.0, "side_plank_left": 20.0, "side_plank_right": 20.0, "bridge": 20.0, "hyperextension": 10.0,
@@ -170,16 +172,14 @@ class _History:
         self.recent = np.empty((0, width))
         self.n = 0
         self._buf = np.empty((keep + chunk, width))
-        self._file: Any = None
+        self._spilled = RowFile(width)
 
     def extend(self, rows: np.ndarray) -> None:
         m, k = len(rows), len(self.recent)
         if k + m > len(self._buf):
             both = np.vstack((self.recent, rows))
             spill = len(both) - self.keep
-            if self._file is None:
-                self._file = tempfile.TemporaryFile(prefix="sensorback-live-")
-            self._file.write(np.ascontiguousarray(both[:spill]).tobytes())
+            self._spilled.append(both[:spill])
             self._buf[: self.keep] = both[spill:]
             k, m = self.keep, 0
         else:
@@ -189,12 +189,7 @@ class _History:
 
     def read_all(self) -> np.ndarray:
         """Every row, the spilled ones read back."""
-        if self._file is None:
-            return self.recent.copy()
-        self._file.seek(0)
-        older = np.fromfile(self._file, dtype=float).reshape(-1, self._buf.shape[1])
-        self._file.seek(0, 2)
-        return np.vstack((older, self.recent))
+        return np.vstack((self._spilled.read(0, self._spilled.n), self.recent))
 
     @property
     def nbytes(self) -> int:
@@ -223,12 +218,14 @@ class _Table:
 
 
 class _Ring:
-    """Samples ``(t, ax, ay, az, gx, gy, gz)`` with their global index; old ones are dropped."""
+    """Samples ``(t, ax, ay, az, gx, gy, gz)`` with their global index; old ones go to a
+    temporary file, read back by :meth:`LivePipeline.finish`."""
 
     def __init__(self, capacity: int) -> None:
         self.data = np.empty((capacity, 7))
         self.first = 0  # global index of row 0
         self.n = 0
+        self.spilled = RowFile(7)  # rows 0 .. first
 
     @property
     def end(self) -> int:
@@ -246,12 +243,22 @@ class _Ring:
     def drop_before(self, index: int) -> None:
         k = min(max(0, index - self.first), self.n)
         if k and k >= len(self.data) // 4:  # move rarely: amortised O(1) per sample
+            self.spilled.append(self.data[:k])
             self.data[: self.n - k] = self.data[k : self.n]
             self.n -= k
             self.first += k
 
     def view(self, start: int) -> np.ndarray:
         return self.data[max(0, start - self.first) : self.n]
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        """Samples ``a`` .. ``b`` (global indices, exclusive), from the file where spilled."""
+        parts = []
+        if a < self.first:
+            parts.append(self.spilled.read(a, min(b, self.first)))
+        if b > self.first:
+            parts.append(self.data[max(0, a - self.first) : min(b, self.end) - self.first])
+        return parts[0] if len(parts) == 1 else np.vstack(parts)
 
     def time_index(self, t: float) -> int:
         """Global index of the first sample at or after data time ``t``."""
@@ -496,13 +503,12 @@ class LivePipeline:
         if not self.settings.orientation.bias_from_still:
             return
         margin = int(round(self.settings.stillness.window_s * self.fs))
-        for a, b in still:
-            if start + a < self._still_seen_to or (not final and b >= len(t) - margin):
-                continue
-            k = max(0, (b - a) // 10)
-            self._bias_t.append(float(t[a:b].mean()))
-            self._bias_v.append(gyro[a + k : b - k].mean(axis=0))
-            self._still_seen_to = start + b
+        new = [(a, b) for a, b in still if start + a >= self._still_seen_to and (final or b < len(t) - margin)]
+        if new:
+            centres, values = bias_points(t, gyro, np.array(new))
+            self._bias_t += centres.tolist()
+            self._bias_v += list(values)
+            self._still_seen_to = start + new[-1][1]
         if len(self._bias_t) > 64:  # only the recent ones matter for new samples
             del self._bias_t[:-64], self._bias_v[:-64]
 
@@ -734,8 +740,10 @@ class LivePipeline:
 
     # ---- the end ----------------------------------------------------------------------------
     def finish(self) -> LiveAnalysis:
-        """Settle every sample, fit the mount to the whole session and detect on the whole history:
-        the final result, in the offline analysis' form.
+        """The final result, in the offline analysis' form: the offline trunk-angle pipeline
+        re-run over every sample received (read back from disk in chunks: the gyro bias between
+        all still periods, the whole session's stillness thresholds, the mount fitted to the
+        whole session), then the detection on its grid (:mod:`sensorback.live._final`).
 
         Raises
         ------
@@ -746,22 +754,24 @@ class LivePipeline:
         """
         if self._ring.end == 0:
             raise InputError("no samples were received: nothing to analyse")
-        self._fuse(final=True)
-        mount = self.fixed_mount or self._fit_mount()
-        h = self._hist.read_all()
-        t, pitch, roll, gyro, acc = self._body(h, mount)
-        found = detect(t, pitch, roll, gyro, acc, self.fs_grid, self.detection)
+        n = self._ring.end
+        with self._lock:
+            fin = final_grid(self._ring.read, n, self.fs, self.settings, self.detection, self.fixed_mount,
+                             margin_s=self.live.settle_s, head_max_s=self.live.head_max_s)
+        mount = fin.mount
+        R = mount.sensor_to_body
+        t, pitch, roll = fin.time_s, fin.pitch_deg, fin.roll_deg
+        found = detect(t, pitch, roll, fin.gyro @ R.T, fin.acc @ R.T, self.fs_grid, self.detection)
         calib: dict[str, Any] = {
             **mount.to_dict(),
-            "gyro_bias_start_rad_s": np.round(h[0, 7:10], 5).tolist(),
-            "gyro_bias_end_rad_s": np.round(h[-1, 7:10], 5).tolist(),
-            "still_periods": int(len(runs(h[:, _C["still"]] >= 0.5))),
+            "gyro_bias_start_rad_s": np.round(fin.bias_first, 5).tolist(),
+            "gyro_bias_end_rad_s": np.round(fin.bias_last, 5).tolist(),
+            "still_periods": fin.n_still,
             "outward_axis": self.settings.calibration.outward_axis,
         }
         if "standing_start_s" in mount.details:
             calib["standing_start_s"] = mount.details["standing_start_s"]
             calib["standing_end_s"] = mount.details["standing_end_s"]
-        n = self._ring.end
         gaps = self._gaps.read_all()
         duration = float(self._t_last - self._t_first)
         quality = {
@@ -774,8 +784,8 @@ class LivePipeline:
                        for a, d, m in gaps]
         ann = Annotations.from_records(gap_records) + Annotations.from_records(
             _frames.segment_annotations(found.segments))
-        blocks = pd.DataFrame(h[:, 10:13], columns=["ax", "ay", "az"], index=pd.Index(t, name="time_s"))
-        blocks[["gx", "gy", "gz"]] = h[:, 4:7] - h[:, 7:10]
+        blocks = pd.DataFrame(fin.acc, columns=["ax", "ay", "az"], index=pd.Index(t, name="time_s"))
+        blocks[["gx", "gy", "gz"]] = fin.gyro
         rec = Recording(blocks, self.info.replace(fs_hz=self.fs), ann)
         angles = pd.DataFrame({"pitch_deg": pitch, "roll_deg": roll}, index=pd.Index(t, name="time_s"))
         return LiveAnalysis(rec, angles, mount, calib, ann, found.segments, self.settings, quality, found,

@@ -32,16 +32,24 @@ def estimate_gyro_bias(time_s: np.ndarray, gyro: np.ndarray, still_runs: np.ndar
     interpolated linearly, before the first and after the last it is held.  With no still
     run the bias is taken as zero.
     """
-    n = gyro.shape[0]
-    if len(still_runs) == 0:
-        return np.zeros((n, 3))
-    centres = np.array([time_s[a:b].mean() for a, b in still_runs])
+    return interpolate_bias(time_s, *bias_points(time_s, gyro, still_runs))
+
+
+def bias_points(time_s: np.ndarray, gyro: np.ndarray, still_runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bias measured in each still run: its centre time (k,) and mean rate (k, 3), rad/s."""
+    centres = np.array([time_s[a:b].mean() for a, b in still_runs]).reshape(-1)
     # Trim the run ends, where the window may still see the neighbouring motion.
     means = []
     for a, b in still_runs:
         k = max(0, (b - a) // 10)
         means.append(gyro[a + k : b - k].mean(axis=0))
-    values = np.array(means)
+    return centres, np.array(means).reshape(-1, 3)
+
+
+def interpolate_bias(time_s: np.ndarray, centres: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Bias per sample (n, 3): linear between the measured points, held beyond; zero without any."""
+    if len(centres) == 0:
+        return np.zeros((len(time_s), 3))
     return np.column_stack([np.interp(time_s, centres, values[:, i]) for i in range(3)])
 
 

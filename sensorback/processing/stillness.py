@@ -56,7 +56,20 @@ def find_still(
     n = acc.shape[0]
     if n == 0:
         return np.empty((0, 2), dtype=int)
-    g_sd, a_sd = motion_level(acc, gyro, fs, settings) if level is None else level
+    return still_runs(motion_level(acc, gyro, fs, settings) if level is None else level, fs, settings, thresholds)
+
+
+def still_runs(
+    level: tuple[np.ndarray, np.ndarray],
+    fs: float,
+    settings: StillnessSettings = StillnessSettings(),
+    thresholds: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """:func:`find_still` from the motion level alone (the live path's final pass reads the
+    samples in chunks but has the whole session's level)."""
+    g_sd, a_sd = level
+    if g_sd.size == 0:
+        return np.empty((0, 2), dtype=int)
     g_thr, a_thr = still_thresholds(np.percentile(g_sd, 2), np.percentile(a_sd, 2), settings) \
         if thresholds is None else thresholds
     r = runs((g_sd < g_thr) & (a_sd < a_thr))
@@ -92,7 +105,12 @@ def find_calm(
     n = acc.shape[0]
     if n == 0:
         return np.empty((0, 2), dtype=int)
-    g_sd, a_sd = motion_level(acc, gyro, fs, settings) if level is None else level
+    return calm_runs(motion_level(acc, gyro, fs, settings) if level is None else level, fs, settings)
+
+
+def calm_runs(level: tuple[np.ndarray, np.ndarray], fs: float, settings: StillnessSettings = StillnessSettings()) -> np.ndarray:
+    """:func:`find_calm` from the motion level alone."""
+    g_sd, a_sd = level
     quiet = (g_sd < settings.calm_gyro_std_rad_s) & (a_sd < settings.calm_acc_std_m_s2)
     r = runs(quiet)
     return r[(r[:, 1] - r[:, 0]) >= settings.min_calm_s * fs]
