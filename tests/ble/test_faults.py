@@ -108,7 +108,9 @@ def test_sensor_that_vanishes_for_good_stops_cleanly(sim, monkeypatch, tmp_path)
                                      [(1.0, "Vanish", "sb-gone")])
     assert elapsed < 3.0 + 6.0  # giving up a pending reconnection does not hang
     rec = read(path)
-    assert 0.8 <= rec.duration_s <= 1.2
+    # the sensor vanishes 1 s after the simulated BlueZ was told to; streaming starts a little after
+    # that clock (connect, configure, subscribe), by up to ~0.3 s on a loaded machine
+    assert 0.6 <= rec.duration_s <= 1.2
     kinds = [e["kind"] for e in read_events(path)]
     assert kinds.count("link_lost") == 1 and kinds.count("connected") == 1 and kinds[-1] == "disconnected"
     c = check_stream(path, "sacrum", sim.log("sb-gone"), SEED)
