@@ -305,18 +305,88 @@ def _best(sse: np.ndarray) -> tuple[int, ...] | None:
     return tuple(int(i) for i in k) if np.isfinite(sse[k]) else None
 
 
-def _half_bell_sse(tt: np.ndarray, yy: np.ndarray, peak_t: float, durations: np.ndarray,
-                   shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Residual of the best-scaled speed profile for each (duration, shift of the middle from
-    the peak); and the movements' start times."""
-    d = durations[:, None, None]
-    start = peak_t + shifts[None, :, None] - d / 2
-    f = _bell((tt[None, None, :] - start) / d) / d
-    den = np.sum(f * f, axis=2)
-    amp = np.sum(f * yy, axis=2) / np.where(den > 0, den, 1.0)
-    sse = np.sum((yy - amp[..., None] * f) ** 2, axis=2)
+def _half_bell_sse(tt: np.ndarray, yy: np.ndarray, valid: np.ndarray, peak_t: np.ndarray,
+                   durations: np.ndarray, shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Residual of the best-scaled speed profile for each problem, duration and shift of the
+    middle from the peak, shape (p, d, s); and the movements' start times.
+
+    ``tt``, ``yy`` (p, n) hold each problem's samples padded at the end, where ``valid`` is
+    False (the padding adds exact zeros to the sums); ``durations`` (p, d), ``shifts`` (p, s).
+    """
+    d = durations[:, :, None, None]
+    start = peak_t[:, None, None, None] + shifts[:, None, :, None] - d / 2
+    f = _bell((tt[:, None, None, :] - start) / d) / d
+    f *= valid[:, None, None, :]
+    den = np.sum(f * f, axis=3)
+    amp = np.sum(f * yy[:, None, None, :], axis=3) / np.where(den > 0, den, 1.0)
+    r = yy[:, None, None, :] - amp[..., None] * f
+    r *= r
+    sse = np.sum(r, axis=3)
     sse[(amp <= 0) | (den <= 0)] = np.inf
     return sse, start[..., 0]
+
+
+def _best_each(sse: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_best` of every problem of ``sse`` (p, d, s): the indices and whether it is finite."""
+    flat = sse.reshape(sse.shape[0], -1)
+    k = np.argmin(flat, axis=1)
+    ok = np.isfinite(flat[np.arange(flat.shape[0]), k])
+    return k // sse.shape[2], k % sse.shape[2], ok
+
+
+_COARSE_DURATIONS = np.arange(0.4, 4.81, 0.3)
+_COARSE_SHIFTS = np.arange(-0.6, 0.61, 0.15)
+_FINE_DURATIONS = np.arange(-0.3, 0.301, 0.05)
+_FINE_SHIFTS = np.arange(-0.15, 0.151, 0.03)
+_BATCH_ELEMENTS = 1 << 17  # (problems, durations, shifts, samples) temporaries of ~1 MB: in cache
+
+
+def fit_half_bells(problems: list[tuple[np.ndarray, np.ndarray, int, int, bool]]) -> list[float | None]:
+    """:func:`fit_half_bell` of many ``(t, y, peak, far, falling)`` problems at once: one array
+    operation for a batch of problems instead of a few dozen small ones for each."""
+    out: list[float | None] = [None] * len(problems)
+    todo = []
+    for i, (t, y, peak, far, falling) in enumerate(problems):
+        lo, hi = (peak, far) if falling else (far, peak + 1)
+        if hi - lo >= 3:
+            todo.append((hi - lo, i, lo, hi))
+    todo.sort()  # similar lengths together: little padding
+    per = _COARSE_DURATIONS.size * _COARSE_SHIFTS.size
+    while todo:
+        n_max = todo[0][0]
+        m = 0
+        while m < len(todo) and (m + 1) * per * max(n_max, todo[m][0]) <= _BATCH_ELEMENTS or m == 0:
+            n_max = max(n_max, todo[m][0])
+            m += 1
+        batch, todo = todo[:m], todo[m:]
+        p = len(batch)
+        tt, yy = np.zeros((p, n_max)), np.zeros((p, n_max))
+        valid = np.zeros((p, n_max), dtype=bool)
+        peak_t, falling = np.empty(p), np.empty(p, dtype=bool)
+        for r, (n, i, lo, hi) in enumerate(batch):
+            t, y, peak, _, fall = problems[i]
+            tt[r, :n], yy[r, :n], valid[r, :n] = t[lo:hi], y[lo:hi], True
+            tt[r, n:] = t[hi - 1]
+            peak_t[r], falling[r] = float(t[peak]), fall
+        durations = np.broadcast_to(_COARSE_DURATIONS, (p, _COARSE_DURATIONS.size))
+        shifts = np.broadcast_to(_COARSE_SHIFTS, (p, _COARSE_SHIFTS.size))
+        sse, _ = _half_bell_sse(tt, yy, valid, peak_t, durations, shifts)
+        kd, ks, ok = _best_each(sse)
+        durations = _COARSE_DURATIONS[kd][:, None] + _FINE_DURATIONS[None, :]
+        shifts = _COARSE_SHIFTS[ks][:, None] + _FINE_SHIFTS[None, :]
+        keep = durations > 0.2
+        # the dropped durations only need to be positive; their fits are discarded below
+        durations = np.where(keep, durations, 1.0)
+        sse, start = _half_bell_sse(tt, yy, valid, peak_t, durations, shifts)
+        sse[~keep] = np.inf
+        kd, ks, ok2 = _best_each(sse)
+        rows = np.arange(p)
+        ts = start[rows, kd, ks]
+        end = np.where(falling, ts + durations[rows, kd], ts)
+        for r, (_, i, _, _) in enumerate(batch):
+            if ok[r] and ok2[r]:
+                out[i] = float(end[r])
+    return out
 
 
 def fit_half_bell(t: np.ndarray, y: np.ndarray, peak: int, far: int, falling: bool) -> float | None:
@@ -326,26 +396,9 @@ def fit_half_bell(t: np.ndarray, y: np.ndarray, peak: int, far: int, falling: bo
 
     The fit searches the movement's duration and the offset of its middle from the peak on a
     coarse grid, then on a fine one around the best; the amplitude is solved for.  Returns None
-    when no positive fit exists.
+    when no positive fit exists.  :func:`fit_half_bells` fits many at once.
     """
-    lo, hi = (peak, far) if falling else (far, peak + 1)
-    if hi - lo < 3:
-        return None
-    tt, yy = t[lo:hi], y[lo:hi]
-    durations, shifts = np.arange(0.4, 4.81, 0.3), np.arange(-0.6, 0.61, 0.15)
-    sse, start = _half_bell_sse(tt, yy, float(t[peak]), durations, shifts)
-    k = _best(sse)
-    if k is None:
-        return None
-    durations = durations[k[0]] + np.arange(-0.3, 0.301, 0.05)
-    durations = durations[durations > 0.2]
-    shifts = shifts[k[1]] + np.arange(-0.15, 0.151, 0.03)
-    sse, start = _half_bell_sse(tt, yy, float(t[peak]), durations, shifts)
-    k = _best(sse)
-    if k is None:
-        return None
-    ts = float(start[k])
-    return ts + float(durations[k[0]]) if falling else ts
+    return fit_half_bells([(t, y, peak, far, falling)])[0]
 
 
 def fit_step(t: np.ndarray, x: np.ndarray) -> tuple[float, float]:
@@ -382,16 +435,14 @@ def _first_peak(sig: np.ndarray, start: int, step: int, threshold: float, limit:
     return j
 
 
-def _movement_edge(grid: Grid, acc_up: np.ndarray, anchor: int, core: slice, side: int,
-                   settings: DetectionSettings) -> float | None:
-    """Start (``side=1``) or end (``side=-1``) of the movement next to a hold, seen from the
-    ``anchor`` inside it: the first turning and the first vertical movement are each fitted
-    as a minimum-jerk speed profile; the one closer to the hold wins."""
+def _edge_problems(grid: Grid, acc_up: np.ndarray, anchor: int, core: slice, side: int,
+                   settings: DetectionSettings) -> list[tuple[np.ndarray, np.ndarray, int, int, bool]]:
+    """The :func:`fit_half_bell` problems of :func:`_movement_edge`."""
     fs = grid.fs
     limit = int(round(6.0 * fs))
     far = int(np.clip(anchor + side * limit, 0, grid.n - 1))
     reach = int(round(4.0 * fs))  # the half profile is fitted up to this far from its peak
-    found = []
+    problems = []
     speed = grid.speed_fine
     threshold = max(settings.edge_min_speed_deg_s, 4.0 * median(speed[core]))
     j = _first_peak(speed, anchor, side, threshold, limit)
@@ -399,9 +450,7 @@ def _movement_edge(grid: Grid, acc_up: np.ndarray, anchor: int, core: slice, sid
         axis = grid.gyro[j] / max(float(np.linalg.norm(grid.gyro[j])), 1e-9)
         near = int(np.clip(anchor, j - reach, j + reach))
         lo, hi = min(j, near), max(j, near) + 1
-        edge = fit_half_bell(grid.t[lo:hi], grid.gyro[lo:hi] @ axis, j - lo, near - lo, side < 0)
-        if edge is not None:
-            found.append(edge)
+        problems.append((grid.t[lo:hi], grid.gyro[lo:hi] @ axis, j - lo, near - lo, side < 0))
     # vertical velocity from the anchor outwards, gravity as read in the hold itself
     lo, hi = sorted((anchor, far))
     a = acc_up[lo : hi + 1] - float(np.mean(acc_up[core]))
@@ -410,12 +459,23 @@ def _movement_edge(grid: Grid, acc_up: np.ndarray, anchor: int, core: slice, sid
     j = _first_peak(v, at, side, settings.edge_min_vertical_m_s, int(round(4.0 * fs)))
     if j is not None:
         near = int(np.clip(at, j - reach, j + reach))
-        edge = fit_half_bell(grid.t[lo : hi + 1], np.sign(v[j]) * v, j, near, side < 0)
-        if edge is not None:
-            found.append(edge)
+        problems.append((grid.t[lo : hi + 1], np.sign(v[j]) * v, j, near, side < 0))
+    return problems
+
+
+def _closest_edge(edges: list[float | None], side: int) -> float | None:
+    found = [e for e in edges if e is not None]
     if not found:
         return None
     return max(found) if side < 0 else min(found)
+
+
+def _movement_edge(grid: Grid, acc_up: np.ndarray, anchor: int, core: slice, side: int,
+                   settings: DetectionSettings) -> float | None:
+    """Start (``side=1``) or end (``side=-1``) of the movement next to a hold, seen from the
+    ``anchor`` inside it: the first turning and the first vertical movement are each fitted
+    as a minimum-jerk speed profile; the one closer to the hold wins."""
+    return _closest_edge(fit_half_bells(_edge_problems(grid, acc_up, anchor, core, side, settings)), side)
 
 
 def step_between(grid: Grid, up_s: np.ndarray, p: Span, q: Span) -> tuple[float, float]:
@@ -442,31 +502,40 @@ def provisional_bounds(grid: Grid, spans: list[Span], up_s: np.ndarray) -> None:
             p.end_s, q.start_s = step_between(grid, up_s, p, q)
 
 
-def refine_bounds(grid: Grid, spans: list[Span], k: int, acc_up: np.ndarray,
+def refine_bounds(grid: Grid, spans: list[Span], k: int | list[int], acc_up: np.ndarray,
                   settings: DetectionSettings = DetectionSettings()) -> None:
-    """Move the ends of ``spans[k]`` (in place) that face a movement to where that movement
-    starts or ends (:func:`_movement_edge`); ends facing a neighbouring span of the same still
-    run keep their fitted step (:func:`provisional_bounds`)."""
-    span = spans[k]
+    """Move the ends of ``spans[k]`` (in place; ``k`` may be a list of indices) that face a
+    movement to where that movement starts or ends (:func:`_movement_edge`); ends facing a
+    neighbouring span of the same still run keep their fitted step (:func:`provisional_bounds`).
+
+    The movement fits of all the ends are done in one batch (:func:`fit_half_bells`)."""
     fs = grid.fs
-    inner = max(1, min(int(round(1.0 * fs)), (span.b - span.a) // 4))
-    for side in (-1, 1):
-        nb = k + side
-        adjacent = 0 <= nb < len(spans) and (spans[nb].b == span.a if side < 0 else spans[nb].a == span.b)
-        if adjacent:
-            continue
-        # anchor: the calmest moment near this end, where the body is surely in the posture
-        if side < 0:
-            near = (span.a + inner // 2, span.a + 2 * inner + 1)
-        else:
-            near = (span.b - 1 - 2 * inner, span.b - inner // 2)
-        anchor = _quietest(grid, max(span.a, near[0]), min(span.b, near[1]))
-        core = slice(anchor, min(span.b, anchor + int(4 * fs))) if side < 0 else \
-            slice(max(span.a, anchor - int(4 * fs)), anchor + 1)
-        edge = _movement_edge(grid, acc_up, anchor, core, side, settings)
+    ends, problems = [], []
+    for k in [k] if isinstance(k, (int, np.integer)) else k:
+        span = spans[k]
+        inner = max(1, min(int(round(1.0 * fs)), (span.b - span.a) // 4))
+        for side in (-1, 1):
+            nb = k + side
+            adjacent = 0 <= nb < len(spans) and (spans[nb].b == span.a if side < 0 else spans[nb].a == span.b)
+            if adjacent:
+                continue
+            # anchor: the calmest moment near this end, where the body is surely in the posture
+            if side < 0:
+                near = (span.a + inner // 2, span.a + 2 * inner + 1)
+            else:
+                near = (span.b - 1 - 2 * inner, span.b - inner // 2)
+            anchor = _quietest(grid, max(span.a, near[0]), min(span.b, near[1]))
+            core = slice(anchor, min(span.b, anchor + int(4 * fs))) if side < 0 else \
+                slice(max(span.a, anchor - int(4 * fs)), anchor + 1)
+            mine = _edge_problems(grid, acc_up, anchor, core, side, settings)
+            ends.append((span, side, len(problems), len(problems) + len(mine)))
+            problems.extend(mine)
+    fits = fit_half_bells(problems)
+    gaps = grid.invalid
+    for span, side, i, j in ends:
+        edge = _closest_edge(fits[i:j], side)
         if edge is not None:
             # never into a data gap: the movement fitted there was interpolated, not measured
-            gaps = grid.invalid
             if side < 0:
                 i = int(np.searchsorted(gaps, span.a))
                 span.start_s = max(edge, float(grid.t[gaps[i - 1] + 1])) if i > 0 else edge

@@ -120,10 +120,12 @@ def detect(
     acc_up = vertical_acceleration(grid, spans)
     assign_heights(grid, spans, acc_up, settings)
     segments: list[dict[str, Any]] = list(reps)
-    for k, s in enumerate(spans):
+    for s in spans:
         classify_span(s, median(grid.pitch_deg[s.a : s.b]), settings)
+    # the ends of all holds at once: their movement fits are batched
+    refine_bounds(grid, spans, [k for k, s in enumerate(spans) if s.kind == "hold"], acc_up, settings)
+    for s in spans:
         if s.kind == "hold":
-            refine_bounds(grid, spans, k, acc_up, settings)
             if s.end_s - s.start_s >= settings.min_hold_s:
                 segments.append(describe_hold(grid, acc_up, s, raw, fs, settings))
         elif s.end_s - s.start_s >= settings.min_rest_s:
