@@ -217,6 +217,9 @@ class DetectionSettings:
     supine_height_m: float = 0.05
     max_zupt_s: float = 12.0
     """Longest movement across which the vertical displacement is integrated."""
+    zupt_still_jolt_m_s2: float = 0.3
+    """Linear acceleration (averaged over ``move_smooth_s``) up to which the end of a movement
+    counts as still for the vertical displacement across it; beyond, its uncertainty grows."""
     rep_min_rom_deg: float = 5.0
     min_reps: int = 3
     rep_max_top_s: float = 15.0

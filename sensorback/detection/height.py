@@ -147,6 +147,12 @@ def _inverse_diagonal(chol: np.ndarray, block: int = 256) -> np.ndarray:
     return out
 
 
-def edge_sd(duration_s: float) -> float:
-    """Standard deviation (m) of a zero-velocity displacement over a movement of this length."""
-    return 0.02 + 0.004 * duration_s**2
+def edge_sd(duration_s: float, unsettled_m_s2: float = 0.0) -> float:
+    """Standard deviation (m) of a zero-velocity displacement over a movement of this length.
+
+    ``unsettled_m_s2`` is how much more linear acceleration than a still posture shows at the
+    end points (e.g. a short pause while getting up from the floor): there the body may still
+    be moving, and a residual velocity of about that much per second of the movement shifts
+    the displacement by up to its product with the duration.
+    """
+    return float(np.hypot(0.02 + 0.004 * duration_s**2, max(unsettled_m_s2, 0.0) * duration_s))

@@ -239,7 +239,8 @@ def assign_heights(
         elif 0 < dur <= settings.max_zupt_s and grid.valid[i0 : i1 + 1].all():
             dh = vertical_displacement(grid.t, acc_up, i0, i1, settle,
                                        before=min(i0 - p.a + 1, ref), after=min(q.b - i1, ref))
-            edges.append((k, k2, dh, edge_sd(dur)))
+            unsettled = max(grid.jolt[i0], grid.jolt[i1]) - settings.zupt_still_jolt_m_s2
+            edges.append((k, k2, dh, edge_sd(dur, unsettled)))
     priors = [(k, settings.standing_height_m, 0.08) for k in keep if spans[k].stance == UPRIGHT]
     for k in keep:
         s = spans[k]

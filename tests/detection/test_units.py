@@ -7,7 +7,7 @@ import pytest
 
 from sensorback.detection.breathing import breathing_lift, breathing_rate
 from sensorback.detection.form import find_form_breaks
-from sensorback.detection.height import solve_heights, vertical_displacement
+from sensorback.detection.height import edge_sd, solve_heights, vertical_displacement
 from sensorback.detection.holds import fit_half_bell, fit_step
 from sensorback.detection.jerks import find_jerks
 from sensorback.detection.posture import hysteresis
@@ -74,6 +74,18 @@ def test_heights_chain_from_anchors_and_discount_a_bad_one():
     assert h == pytest.approx([1.0, 0.4, 0.2, 0.4, 1.0], abs=0.05)
     h, _ = solve_heights(3, [(0, 1, 0.1, 0.02)], [])
     assert np.isnan(h).all()
+
+
+def test_an_edge_from_a_posture_still_moving_counts_for_little():
+    # seed 112 of the oracle: getting up from the floor pauses for a second (plank -> 1 s
+    # "prone" -> standing); both movements read about a metre too low, and a plank that
+    # trusted them sat at 1.8 m
+    assert edge_sd(5.0, -0.2) == edge_sd(5.0) == pytest.approx(0.12)
+    sd = [edge_sd(6.0), edge_sd(2.7, 0.23), edge_sd(5.5, 0.24)]
+    assert sd[1] > 0.5 and sd[2] > 1.0
+    edges = [(0, 1, -0.68, sd[0]), (1, 2, -0.18, sd[1]), (2, 3, -0.75, sd[2])]
+    h, _ = solve_heights(4, edges, [(0, 1.0, 0.08), (3, 1.0, 0.08)])
+    assert h[1] == pytest.approx(0.35, abs=0.1)
 
 
 def _grid_from_pitch(pitch, face_down=True, fs=FS):
