@@ -7,6 +7,7 @@ import pytest
 pytest.importorskip("IPython")
 
 
+@pytest.mark.filterwarnings("ignore:Attempting to work in a virtualenv")
 def test_a_bare_figure_displays_as_png_once_registered():
     from IPython.core.interactiveshell import InteractiveShell
     from matplotlib.figure import Figure
