@@ -82,6 +82,18 @@ class Info:
 _ANN_COLUMNS = ["onset_s", "duration_s", "description"]
 
 
+def _time_order(onset: list[float], description: list[str]) -> list[int] | None:
+    """The order of the spans by onset, then description (stable, as ``np.lexsort``), or None
+    when they are in order already."""
+    keys = list(zip(onset, description))
+    if all(o == o for o in onset) and not any("\0" in d for d in description):
+        if all(a <= b for a, b in zip(keys, keys[1:])):
+            return None
+        # Python's sort is stable and orders floats and strings as numpy does (no NaN, no NUL)
+        return sorted(range(len(keys)), key=keys.__getitem__)
+    return np.lexsort((np.array(description, dtype=object).astype(str), np.array(onset))).tolist()
+
+
 class Annotations:
     """Labelled time spans, in seconds from the recording's first sample.
 
@@ -116,17 +128,26 @@ class Annotations:
         ex = [dict(e) for e in extras] if extras is not None else [{} for _ in onset]
         if len(ex) != len(onset):
             raise ValueError("extras must have one mapping per span")
-        order = np.lexsort((np.array(desc, dtype=object).astype(str), np.array(onset))).tolist() if onset else []
-        self._onset = tuple(onset[i] for i in order)
-        self._duration = tuple(dur[i] for i in order)
-        self._description = tuple(desc[i] for i in order)
-        self._extras = tuple(ex[i] for i in order)
+        order = _time_order(onset, desc)
+        if order is None:
+            self._onset, self._duration = tuple(onset), tuple(dur)
+            self._description, self._extras = tuple(desc), tuple(ex)
+        else:
+            self._onset = tuple([onset[i] for i in order])
+            self._duration = tuple([dur[i] for i in order])
+            self._description = tuple([desc[i] for i in order])
+            self._extras = tuple([ex[i] for i in order])
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> Annotations:
         """Build from dicts with ``onset_s``, ``duration_s``, ``description`` and any extra keys."""
         recs = list(records)
-        extras = [{k: v for k, v in r.items() if k not in _ANN_COLUMNS} for r in recs]
+        extras = []
+        for r in recs:
+            e = dict(r)  # the extra keys, in their order
+            for k in _ANN_COLUMNS:
+                e.pop(k, None)
+            extras.append(e)
         return cls(
             [r["onset_s"] for r in recs],
             [r["duration_s"] for r in recs],
@@ -154,7 +175,12 @@ class Annotations:
         return f"<Annotations | {len(self)} spans ({inner})>"
 
     def __add__(self, other: Annotations) -> Annotations:
-        return Annotations.from_records([*self, *other])
+        if any(k in e for e in (*self._extras, *other._extras) for k in _ANN_COLUMNS):
+            # an extra field named like a column overrides it in the records
+            return Annotations.from_records([*self, *other])
+        # what from_records([*self, *other]) gives, without the records
+        return Annotations(self._onset + other._onset, self._duration + other._duration,
+                           self._description + other._description, self._extras + other._extras)
 
     @property
     def onset_s(self) -> np.ndarray:

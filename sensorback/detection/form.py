@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..processing.filters import median, runs, smooth
+from ..processing.filters import mean, median, runs, smooth
 from ..settings import DetectionSettings
 
 _MINJERK_STEPS = np.linspace(0.0, 1.0, 41)
@@ -27,10 +27,20 @@ def rotation_about_spine_deg(up: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(up[:, 1], up[:, 2]))
 
 
+def _unwrap(p: np.ndarray) -> np.ndarray:
+    """``np.unwrap(p)`` of a 1-D array, the same values; without its work where no step
+    reaches π (a hold turns smoothly), where it only adds zero corrections."""
+    if p.size > 1 and bool(np.all(np.abs(np.diff(p)) < np.pi)):
+        out = p.copy()
+        out[1:] += 0.0  # what adding the zero corrections does (-0.0 becomes 0.0)
+        return out
+    return np.unwrap(p)
+
+
 def lateral_angle_deg(up: np.ndarray) -> np.ndarray:
     """Rotation about the spine (deg, unwrapped), signed so that it follows the roll face down
     and face up alike."""
-    phi = np.degrees(np.unwrap(np.radians(rotation_about_spine_deg(up))))
+    phi = np.degrees(_unwrap(np.radians(rotation_about_spine_deg(up))))
     # face up, turning the left side up lowers phi: flip it so that it follows the roll
     return -phi if median(up[:, 2]) < -0.5 else phi
 
@@ -59,8 +69,19 @@ def fit_onset(t: np.ndarray, drift: np.ndarray, amp: float) -> float:
     tt, y = t[::step], drift[::step]
 
     def sse_of(starts: np.ndarray, durations: np.ndarray) -> np.ndarray:
-        s = np.clip((tt - starts[None, :, None]) / durations[:, None, None], 0.0, 1.0)
-        r = y - amp * (s * s * s) * (10.0 - 15.0 * s + 6.0 * s * s)  # s*s*s: s**3 goes through pow
+        s = np.divide(tt - starts[None, :, None], durations[:, None, None])
+        np.clip(s, 0.0, 1.0, out=s)
+        # y − amp·s³·(10 − 15·s + 6·s²), the products in place (s*s*s: s**3 goes through pow)
+        r = s * s
+        r *= s
+        r *= amp
+        poly = 15.0 * s
+        np.subtract(10.0, poly, out=poly)
+        s6 = 6.0 * s
+        s6 *= s
+        poly += s6
+        r *= poly
+        np.subtract(y, r, out=r)
         r *= r
         return np.sum(r, axis=2)
 
@@ -102,8 +123,11 @@ def find_form_breaks(
     """
     s = settings
     out = []
-    drifts = {"pitch": drift_from_baseline(pitch_deg, fs, s),
-              "roll": drift_from_baseline(lateral_angle_deg(up), fs, s)}
+    # drift_from_baseline of both angles, smoothed in one call (as rows: each the same)
+    angles = np.stack((pitch_deg, lateral_angle_deg(up))).astype(float, copy=False)
+    bases = np.array([[baseline_deg(a, fs, s)] for a in angles])
+    sagittal, lateral = smooth(angles, max(1, int(round(0.5 * s.form_smooth_s * fs))), axis=1) - bases
+    drifts = {"pitch": sagittal, "roll": lateral}
     dwell = max(1, int(round(s.form_dwell_s * fs)))
     for axis, d in drifts.items():
         for a, b in runs(np.abs(d) > s.form_threshold_deg):
@@ -114,7 +138,7 @@ def find_form_breaks(
             # the ramp: up to where the drift first comes near its largest value, from where it
             # last crossed zero before (but at most 20 s back)
             full = a + int(np.flatnonzero(sign * d[a : peak + 1] >= 0.8 * abs(d[peak]))[0])
-            amp = float(np.mean(d[full : min(b, full + dwell)]))
+            amp = mean(d[full : min(b, full + dwell)])
             zero = np.flatnonzero(sign * d[:a] <= 0.0)
             lo = max(int(zero[-1]) if zero.size else 0, full - int(round(20.0 * fs)))
             hi = min(b, full + dwell)

@@ -15,6 +15,8 @@ from scipy.linalg import cho_solve_banded, cholesky_banded
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ..processing.filters import mean
+
 
 def _gravity_terms(up: np.ndarray) -> np.ndarray:
     ux, uy, uz = up[:, 0], up[:, 1], up[:, 2]
@@ -62,14 +64,26 @@ def vertical_displacement(t: np.ndarray, acc_up: np.ndarray, i0: int, i1: int, s
     samples inside the ends.
     """
     a = acc_up[i0 : i1 + 1]
-    r0 = float(np.mean(acc_up[i0 - before + 1 : i0 + 1] if before > 0 else a[:settle]))
-    r1 = float(np.mean(acc_up[i1 : i1 + after] if after > 0 else a[-settle:]))
+    r0 = mean(acc_up[i0 - before + 1 : i0 + 1] if before > 0 else a[:settle])
+    r1 = mean(acc_up[i1 : i1 + after] if after > 0 else a[-settle:])
     tt = t[i0 : i1 + 1]
-    a = a - (r0 + (r1 - r0) * (tt - tt[0]) / max(tt[-1] - tt[0], 1e-9))
-    dt = np.diff(tt, prepend=tt[0])
-    v = np.cumsum(a * dt)
-    v -= v[-1] * np.cumsum(dt) / max(float(np.sum(dt)), 1e-9)
-    return float(np.sum(v * dt))
+    # the same operations as a - (r0 + (r1 - r0)·(tt - tt[0]) / span), in fewer temporaries
+    ramp = tt - tt[0]
+    ramp *= r1 - r0
+    ramp /= max(tt[-1] - tt[0], 1e-9)
+    ramp += r0
+    dt = np.empty(tt.size)  # np.diff(tt, prepend=tt[0])
+    dt[0] = 0.0
+    np.subtract(tt[1:], tt[:-1], out=dt[1:])
+    np.subtract(a, ramp, out=ramp)
+    ramp *= dt
+    v = np.cumsum(ramp)
+    c = np.cumsum(dt)
+    c *= v[-1]
+    c /= max(float(np.add.reduce(dt)), 1e-9)
+    v -= c
+    v *= dt
+    return float(np.add.reduce(v))
 
 
 def vertical_movement(t: np.ndarray, acc_up: np.ndarray, lo: int, hi: int, ref: int,
@@ -91,7 +105,7 @@ def vertical_movement(t: np.ndarray, acc_up: np.ndarray, lo: int, hi: int, ref: 
     tt = t[lo : hi + 1]
     if a.size < 2 * ref + 2:
         return None
-    r0, r1 = float(np.mean(a[:ref])), float(np.mean(a[-ref:]))
+    r0, r1 = mean(a[:ref]), mean(a[-ref:])
     span = max(float(tt[-1] - tt[0]), 1e-9)
     a = a - (r0 + (r1 - r0) * (tt - tt[0]) / span)
     dt = np.diff(tt, prepend=tt[0])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..processing.filters import median, runs
+from ..processing.filters import mean, median, runs
 from ..settings import DetectionSettings
 from .height import (
     edge_sd,
@@ -69,13 +69,12 @@ class Span:
 def _pieces(codes: np.ndarray, min_len: int) -> list[list[int]]:
     """Runs ``[start, stop, code]`` of constant code; runs shorter than ``min_len`` are absorbed
     by their longer neighbour."""
-    cuts = np.flatnonzero(np.diff(codes)) + 1
-    starts = np.concatenate(([0], cuts))
-    stops = np.concatenate((cuts, [codes.size]))
-    pieces = [[int(s), int(e), int(codes[s])] for s, e in zip(starts, stops)]
+    cuts = (np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()
+    starts, stops = [0, *cuts], [*cuts, codes.size]
+    pieces = [[s, e, c] for s, e, c in zip(starts, stops, codes[starts].tolist())]
     while len(pieces) > 1:
         lengths = [p[1] - p[0] for p in pieces]
-        k = int(np.argmin(lengths))
+        k = lengths.index(min(lengths))  # the first shortest, as np.argmin
         if lengths[k] >= min_len:
             break
         if k == 0 or (k < len(pieces) - 1 and lengths[k + 1] > lengths[k - 1]):
@@ -96,12 +95,13 @@ def _pieces(codes: np.ndarray, min_len: int) -> list[list[int]]:
 def vertical_acceleration(grid: Grid, spans: list[Span]) -> np.ndarray:
     """Vertical linear acceleration at every grid point, m/s², with the accelerometer's
     posture-dependent reading at rest (fitted over the still spans) as gravity."""
-    f_up = np.sum(grid.acc * grid.up, axis=1)
+    f_up = grid.f_up
     if not spans:
         return f_up - median(f_up)
-    up = np.array([np.mean(grid.up[s.a : s.b], axis=0) for s in spans])
+    # np.mean's sum and division, without its overhead
+    up = np.array([np.add.reduce(grid.up[s.a : s.b], axis=0) / (s.b - s.a) for s in spans])
     up /= np.linalg.norm(up, axis=1, keepdims=True)
-    mag = np.array([median(np.linalg.norm(grid.acc[s.a : s.b], axis=1)) for s in spans])
+    mag = np.array([median(grid.acc_norm[s.a : s.b]) for s in spans])
     coef = fit_gravity(up, mag, np.array([s.b - s.a for s in spans], dtype=float))
     return f_up - gravity_at(coef, grid.up)
 
@@ -118,8 +118,9 @@ def sway_displacements(t: np.ndarray, f_up: np.ndarray, before: tuple[int, int],
     starts = starts[np.linspace(0, starts.size - 1, min(starts.size, max_windows)).round().astype(int)]
     idx = starts[:, None] + np.arange(length + 1)
     a, tt = f_up[idx], t[idx]
-    r0 = np.mean(a[:, :settle], axis=1, keepdims=True)
-    r1 = np.mean(a[:, -settle:], axis=1, keepdims=True)
+    # np.mean's sums and division, without its overhead
+    r0 = np.add.reduce(a[:, :settle], axis=1, keepdims=True) / a[:, :settle].shape[1]
+    r1 = np.add.reduce(a[:, -settle:], axis=1, keepdims=True) / a[:, -settle:].shape[1]
     span = np.maximum(tt[:, -1:] - tt[:, :1], 1e-9)
     a = a - (r0 + (r1 - r0) * (tt - tt[:, :1]) / span)
     dt = np.diff(tt, axis=1, prepend=tt[:, :1])
@@ -187,7 +188,7 @@ def find_spans(grid: Grid, stance: np.ndarray, settings: DetectionSettings = Det
     """Still postures of at least ``min_static_s``, split by posture, in time order."""
     still = (stance != MOVING) & grid.valid
     min_len = max(2, int(round(settings.min_static_s * grid.fs)))
-    f_up = np.sum(grid.acc * grid.up, axis=1)
+    f_up = grid.f_up
     thr = settings.quiet_activity_deg_s
     quiet = hysteresis(-grid.activity, -1.2 * thr, -0.8 * thr).astype(np.int16)
     # resting and holding differ in sway only where the posture alone cannot tell them apart
@@ -337,13 +338,55 @@ def _bell(s: np.ndarray) -> np.ndarray:
 
 
 def _minjerk(s: np.ndarray) -> np.ndarray:
+    """Progress of a minimum-jerk step, s³·(10 − 15·s + 6·s²) of ``s`` clipped to [0, 1] (not
+    s**3, which goes through pow), the products in place."""
     s = np.clip(s, 0.0, 1.0)
-    return s * s * s * (10.0 - 15.0 * s + 6.0 * s * s)  # not s**3, which goes through pow
+    out = s * s
+    out *= s
+    poly = 15.0 * s
+    np.subtract(10.0, poly, out=poly)
+    s6 = 6.0 * s
+    s6 *= s
+    poly += s6
+    out *= poly
+    return out
 
 
 def _best(sse: np.ndarray) -> tuple[int, ...] | None:
     k = np.unravel_index(int(np.argmin(sse)), sse.shape)
     return tuple(int(i) for i in k) if np.isfinite(sse[k]) else None
+
+
+def _bells(tt: np.ndarray, valid: np.ndarray, peak_t: np.ndarray, durations: np.ndarray,
+           shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The speed profiles ``_bell(s) / d`` (zero on padding) for each problem, duration and
+    shift of the middle from the peak, shape (p, d, s, n); and the movements' start times
+    (p, d, s).  See :func:`_half_bell_sse` for the arguments."""
+    d = durations[:, :, None, None]
+    start = peak_t[:, None, None, None] + shifts[:, None, :, None] - d / 2
+    # f = _bell(s) / d · valid, written in place: 30·(s·(1 − s))² / d
+    f = tt[:, None, None, :] - start
+    f /= d
+    np.clip(f, 0.0, 1.0, out=f)
+    f *= 1.0 - f
+    f *= f
+    f *= (30.0 * valid)[:, None, None, :] / d
+    return f, start[..., 0]
+
+
+def _amplitudes(f: np.ndarray, yy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Σf², Σf·y and the least-squares amplitude Σf·y / Σf² of every profile (einsum: no
+    temporaries)."""
+    den = np.einsum("pdsn,pdsn->pds", f, f)
+    num = np.einsum("pdsn,pn->pds", f, yy)
+    return den, num, num / np.where(den > 0, den, 1.0)
+
+
+def _residuals(f: np.ndarray, yy: np.ndarray, amp: np.ndarray) -> np.ndarray:
+    """Σ(y − amp·f)² over the last axis of profiles ``f`` (..., n) against data ``yy`` (..., n)."""
+    r = amp[..., None] * f
+    np.subtract(yy, r, out=r)
+    return np.einsum("...n,...n->...", r, r)
 
 
 def _half_bell_sse(tt: np.ndarray, yy: np.ndarray, valid: np.ndarray, peak_t: np.ndarray,
@@ -354,22 +397,43 @@ def _half_bell_sse(tt: np.ndarray, yy: np.ndarray, valid: np.ndarray, peak_t: np
     ``tt``, ``yy`` (p, n) hold each problem's samples padded at the end, where ``valid`` is
     False (the padding adds exact zeros to the sums); ``durations`` (p, d), ``shifts`` (p, s).
     """
-    d = durations[:, :, None, None]
-    start = peak_t[:, None, None, None] + shifts[:, None, :, None] - d / 2
-    # f = _bell(s) / d · valid, written in place: 30·(s·(1 − s))² / d
-    f = (tt[:, None, None, :] - start) / d
-    np.clip(f, 0.0, 1.0, out=f)
-    f *= 1.0 - f
-    f *= f
-    f *= (30.0 * valid)[:, None, None, :] / d
-    # the sums of products without temporaries (einsum)
-    den = np.einsum("pdsn,pdsn->pds", f, f)
-    amp = np.einsum("pdsn,pn->pds", f, yy) / np.where(den > 0, den, 1.0)
-    r = amp[..., None] * f
-    np.subtract(yy[:, None, None, :], r, out=r)
-    sse = np.einsum("pdsn,pdsn->pds", r, r)
+    f, start = _bells(tt, valid, peak_t, durations, shifts)
+    den, _, amp = _amplitudes(f, yy)
+    sse = _residuals(f, yy[:, None, None, :], amp)
     sse[(amp <= 0) | (den <= 0)] = np.inf
-    return sse, start[..., 0]
+    return sse, start
+
+
+def _best_half_bells(tt: np.ndarray, yy: np.ndarray, valid: np.ndarray, peak_t: np.ndarray,
+                     durations: np.ndarray, shifts: np.ndarray, allowed: np.ndarray | None = None,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_best_each` of :func:`_half_bell_sse` (over the ``allowed`` durations and shifts,
+    (p, d, s), if given) and the start times, the same result with a fraction of the work.
+
+    The residual of the best amplitude is Σy² − amp·Σf·y, which needs no residuals; but it
+    loses digits to cancellation, which can reorder near-ties.  It only ranks: the residuals
+    are summed exactly, as :func:`_half_bell_sse` does, for every fit within far more than
+    that rounding (1e-9·Σy²) of the lowest, and the best of them wins.
+    """
+    f, start = _bells(tt, valid, peak_t, durations, shifts)
+    den, num, amp = _amplitudes(f, yy)
+    yy2 = np.einsum("pn,pn->p", yy, yy)
+    bad = (amp <= 0) | (den <= 0)
+    if allowed is not None:
+        bad |= ~allowed
+    rank = yy2[:, None, None] - amp * num
+    rank[bad] = np.inf
+    if not (np.isfinite(yy2).all() and np.isfinite(rank[~bad]).all()):
+        sse = _residuals(f, yy[:, None, None, :], amp)  # non-finite data: every residual
+    else:
+        near = rank <= (np.min(rank, axis=(1, 2)) + 1e-9 * yy2)[:, None, None]
+        near &= ~bad
+        p, d, s = np.nonzero(near)
+        sse = np.full(rank.shape, np.inf)
+        sse[p, d, s] = _residuals(f[p, d, s], yy[p], amp[p, d, s])
+    sse[bad] = np.inf
+    kd, ks, ok = _best_each(sse)
+    return kd, ks, ok, start
 
 
 def _best_each(sse: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -416,16 +480,14 @@ def fit_half_bells(problems: list[tuple[np.ndarray, np.ndarray, int, int, bool]]
             peak_t[r], falling[r] = float(t[peak]), fall
         durations = np.broadcast_to(_COARSE_DURATIONS, (p, _COARSE_DURATIONS.size))
         shifts = np.broadcast_to(_COARSE_SHIFTS, (p, _COARSE_SHIFTS.size))
-        sse, _ = _half_bell_sse(tt, yy, valid, peak_t, durations, shifts)
-        kd, ks, ok = _best_each(sse)
+        kd, ks, ok, _ = _best_half_bells(tt, yy, valid, peak_t, durations, shifts)
         durations = _COARSE_DURATIONS[kd][:, None] + _FINE_DURATIONS[None, :]
         shifts = _COARSE_SHIFTS[ks][:, None] + _FINE_SHIFTS[None, :]
         keep = durations > 0.2
-        # the dropped durations only need to be positive; their fits are discarded below
+        # the dropped durations only need to be positive; their fits are discarded
         durations = np.where(keep, durations, 1.0)
-        sse, start = _half_bell_sse(tt, yy, valid, peak_t, durations, shifts)
-        sse[~keep] = np.inf
-        kd, ks, ok2 = _best_each(sse)
+        allowed = np.broadcast_to(keep[:, :, None], (p, keep.shape[1], shifts.shape[1]))
+        kd, ks, ok2, start = _best_half_bells(tt, yy, valid, peak_t, durations, shifts, allowed)
         rows = np.arange(p)
         ts = start[rows, kd, ks]
         end = np.where(falling, ts + durations[rows, kd], ts)
@@ -452,7 +514,10 @@ def fit_step(t: np.ndarray, x: np.ndarray) -> tuple[float, float]:
     coarse grid then fine)."""
 
     def sse_of(starts: np.ndarray, durations: np.ndarray) -> np.ndarray:
-        sse = np.sum((x - _minjerk((t - starts[None, :, None]) / durations[:, None, None])) ** 2, axis=2)
+        r = _minjerk((t - starts[None, :, None]) / durations[:, None, None])
+        np.subtract(x, r, out=r)
+        r *= r
+        sse = np.sum(r, axis=2)
         sse[(starts[None, :] + durations[:, None]) > t[-1] + 1e-9] = np.inf
         return sse
 
@@ -471,11 +536,12 @@ def _first_peak(sig: np.ndarray, start: int, step: int, threshold: float, limit:
     """Peak of the first excursion of ``|sig|`` above ``threshold`` walking from ``start`` by
     ``step`` (±1) for at most ``limit`` samples."""
     stop = int(min(max(start + step * limit, 0), sig.size - 1))
-    idx = np.arange(start, stop + step, step)
-    hit = np.flatnonzero(np.abs(sig[idx]) > threshold)
+    # the samples from start to stop in walking order, as a view
+    walk = sig[start : stop + 1] if step > 0 else sig[stop : start + 1][::-1]
+    hit = np.flatnonzero(np.abs(walk) > threshold)
     if not hit.size:
         return None
-    j = int(idx[hit[0]])
+    j = start + step * int(hit[0])
     while 0 < j < sig.size - 1 and abs(sig[j + step]) >= abs(sig[j]):
         j += step
     return j
@@ -499,7 +565,7 @@ def _edge_problems(grid: Grid, acc_up: np.ndarray, anchor: int, core: slice, sid
         problems.append((grid.t[lo:hi], grid.gyro[lo:hi] @ axis, j - lo, near - lo, side < 0))
     # vertical velocity from the anchor outwards, gravity as read in the hold itself
     lo, hi = sorted((anchor, far))
-    a = acc_up[lo : hi + 1] - float(np.mean(acc_up[core]))
+    a = acc_up[lo : hi + 1] - mean(acc_up[core])
     v = np.cumsum(a) / fs if side > 0 else -np.cumsum(a[::-1])[::-1] / fs
     at = anchor - lo
     j = _first_peak(v, at, side, settings.edge_min_vertical_m_s, int(round(4.0 * fs)))

@@ -35,8 +35,9 @@ def find_jerks(
         ``time_s`` and ``size_deg`` of each jerk.
     """
     w = max(1, int(round(0.5 * fs)))
-    dp = pitch_deg - smooth(pitch_deg, w)
-    dr = roll_deg - smooth(roll_deg, w)
+    # both angles smoothed in one call (as rows: each the same as on its own)
+    angles = np.stack((pitch_deg, roll_deg)).astype(float, copy=False)
+    dp, dr = angles - smooth(angles, w, axis=1)
     dev = np.sqrt(dp * dp + dr * dr)
     if dev.size < 3:
         return []

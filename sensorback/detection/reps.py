@@ -13,10 +13,12 @@ those crossings; that turns crossings into the rep's onset, end, top dwell and t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.signal import find_peaks, peak_widths
 
-from ..processing.filters import median, smooth
+from ..processing.filters import mean, median, smooth
 from ..settings import DetectionSettings
 from .signals import Grid
 
@@ -24,38 +26,37 @@ _EDGE = 0.2466  # fraction of a minimum-jerk movement before its 10 % (after its
 _RISE = 1.0 - 2 * _EDGE  # fraction between the 10 % and 90 % crossings
 
 
-def _interp_time(t: np.ndarray, x: np.ndarray, level: float, k: int) -> float:
-    """Time where ``x`` crosses ``level`` between samples ``k`` and ``k + 1``."""
-    k = min(max(int(k), 0), x.size - 2)
-    x0, x1 = float(x[k]), float(x[k + 1])
-    frac = 0.5 if x1 == x0 else min(max((level - x0) / (x1 - x0), 0.0), 1.0)
-    return float(t[k] + frac * (t[k + 1] - t[k]))
+def _interp_times(t: np.ndarray, x: np.ndarray, level: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Times where ``x`` crosses ``level`` between samples ``k`` and ``k + 1`` (clamped into
+    the array; halfway where ``x`` is flat there)."""
+    k = np.clip(k, 0, x.size - 2)
+    x0, x1 = x[k], x[k + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = (level - x0) / (x1 - x0)
+    # min(max(frac, 0), 1) as Python has it
+    frac = np.where(0.0 > frac, 0.0, frac)
+    frac = np.where(1.0 < frac, 1.0, frac)
+    frac = np.where(x1 == x0, 0.5, frac)
+    return t[k] + frac * (t[k + 1] - t[k])
 
 
-def _rise(t: np.ndarray, x: np.ndarray, lo: int, hi: int, level: float, last: bool) -> float:
-    """Crossing of ``level`` by the rising ``x`` in ``[lo, hi]``: the first time it gets above
-    (``last=False``) or, below a time found so, the last time it was still below (``last=True``)."""
-    seg = x[lo : hi + 1]
-    if last:
-        below = np.flatnonzero(seg < level)
-        k = int(below[-1]) if below.size else 0
-    else:
-        above = np.flatnonzero(seg >= level)
-        k = int(above[0]) - 1 if above.size else seg.size - 2
-    return _interp_time(t, x, level, lo + k)
-
-
-def _fall(t: np.ndarray, x: np.ndarray, lo: int, hi: int, level: float, first: bool) -> float:
-    """Mirror of :func:`_rise` for a falling ``x``: the last time it is above ``level``
-    (``first=False``) or, after a time found so, the first time it is below (``first=True``)."""
-    seg = x[lo : hi + 1]
+def _crossings(t: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, level: np.ndarray,
+               above: bool, first: bool) -> np.ndarray:
+    """Crossing times of ``level`` by ``x`` in each range ``[lo, hi]`` (``hi`` within ``x``):
+    ``first``, just before the first sample at or ``above`` the level (or below it, if not
+    ``above``); else at the last such sample.  Where there is none, the first search takes the
+    range's last step and the last search its first."""
+    idx, starts, n = _ranges(lo, hi)
+    level_n = np.repeat(level, n)
+    hit = x[idx] >= level_n if above else x[idx] < level_n
+    local = np.arange(idx.size) - np.repeat(starts, n)
     if first:
-        below = np.flatnonzero(seg < level)
-        k = int(below[0]) - 1 if below.size else seg.size - 2
+        j = np.minimum.reduceat(np.where(hit, local, idx.size), starts)
+        k = np.where(j < idx.size, j - 1, n - 2)
     else:
-        above = np.flatnonzero(seg >= level)
-        k = int(above[-1]) if above.size else 0
-    return _interp_time(t, x, level, lo + k)
+        j = np.maximum.reduceat(np.where(hit, local, -1), starts)
+        k = np.where(j >= 0, j, 0)
+    return _interp_times(t, x, level, lo + k)
 
 
 def _candidates(grid: Grid, x: np.ndarray, face: float, settings: DetectionSettings) -> np.ndarray:
@@ -80,32 +81,57 @@ def _group(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSett
     if peaks.size == 0:
         return []
     sets: list[list[int]] = [[int(peaks[0])]]
-    max_gap = int(round((settings.rep_max_gap_s + settings.rep_max_top_s) * grid.fs))
-    pause_n = int(round(3.0 * grid.fs))
-    for p in peaks[1:]:
-        q = sets[-1][-1]
-        between = x[q : p + 1]
-        bottom = float(between.min())
-        size_q, size_p = x[q] - bottom, x[p] - bottom
-        similar = 0.5 <= size_p / max(size_q, 1e-9) <= 2.0
-        # nothing in between goes beyond the tops (standing up between two lifts ends a set),
-        # and the two tops are at one level
-        contained = between.max() <= max(x[q], x[p]) + 0.2 * min(size_q, size_p)
-        level = abs(x[p] - x[q]) <= 0.35 * min(size_q, size_p)
-        # the rest at the bottom between the two lifts is short
-        low = np.count_nonzero(between < bottom + 0.5 * min(size_q, size_p)) / grid.fs
-        close = p - q <= max_gap and low <= settings.rep_max_gap_s
-        # the lift starts from the set's bottom (not from another posture reached in between)
-        under = np.flatnonzero(between < bottom + 0.5 * min(size_q, size_p))
-        rise = q + int(under[-1]) if under.size else p
-        same_bottom = x[max(q, rise - pause_n) : rise + 1].min() - bottom <= 0.3 * min(size_q, size_p)
-        # a short data gap does not end a set
-        lost = np.count_nonzero(~grid.valid[q : p + 1]) / grid.fs <= settings.max_gap_s * 2
-        if close and similar and contained and level and same_bottom and lost:
-            sets[-1].append(int(p))
+    for p, joins in zip(peaks[1:].tolist(), _joins(grid, x, peaks, settings).tolist()):
+        if joins:
+            sets[-1].append(p)
         else:
-            sets.append([int(p)])
+            sets.append([p])
     return [np.array(s) for s in sets if len(s) >= settings.min_reps]
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The indices of the ranges ``[lo, hi]`` (inclusive, non-empty) one after the other, where
+    each starts in them, and their lengths."""
+    n = hi - lo + 1
+    starts = np.zeros(n.size, dtype=np.intp)
+    np.cumsum(n[:-1], out=starts[1:])
+    return np.arange(int(n.sum())) - np.repeat(starts - lo, n), starts, n
+
+
+def _joins(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSettings) -> np.ndarray:
+    """Whether each peak continues the set of the one before it (a set's last peak is always the
+    previous peak), for all peaks after the first at once.
+
+    The two peaks are close; nothing in between goes beyond the tops (standing up between two
+    lifts ends a set); the two lifts are similar and their tops at one level; the rest at the
+    bottom between them is short; the second lift starts from the set's bottom (not from
+    another posture reached in between); a short data gap does not end a set."""
+    out = np.zeros(peaks.size - 1, dtype=bool)
+    q, p = peaks[:-1], peaks[1:]
+    max_gap = int(round((settings.rep_max_gap_s + settings.rep_max_top_s) * grid.fs))
+    close = np.flatnonzero(p - q <= max_gap)
+    if not close.size:
+        return out
+    q, p = q[close], p[close]
+    idx, starts, n = _ranges(q, p)
+    between = x[idx]
+    bottom = np.minimum.reduceat(between, starts)
+    xq, xp = x[q], x[p]
+    size_q, size_p = xq - bottom, xp - bottom
+    # Python's min and max, as the scalar tests had them (NaN included)
+    small = np.where(size_p < size_q, size_p, size_q)
+    ratio = size_p / np.where(1e-9 > size_q, 1e-9, size_q)
+    ok = (0.5 <= ratio) & (ratio <= 2.0) & (np.abs(xp - xq) <= 0.35 * small)
+    ok &= np.maximum.reduceat(between, starts) <= np.where(xp > xq, xp, xq) + 0.2 * small
+    under = between < np.repeat(bottom + 0.5 * small, n)
+    ok &= np.add.reduceat(under, starts, dtype=np.intp) / grid.fs <= settings.rep_max_gap_s
+    last = np.maximum.reduceat(np.where(under, np.arange(idx.size) - np.repeat(starts, n), -1), starts)
+    rise = np.where(last >= 0, q + last, p)
+    idx2, starts2, _ = _ranges(np.maximum(q, rise - int(round(3.0 * grid.fs))), rise)
+    ok &= np.minimum.reduceat(x[idx2], starts2) - bottom <= 0.3 * small
+    ok &= np.add.reduceat(~grid.valid[idx], starts, dtype=np.intp) / grid.fs <= settings.max_gap_s * 2
+    out[close] = ok
+    return out
 
 
 def _outer_bottom(x: np.ndarray, peak: int, level: float, span: int, step: int) -> int:
@@ -122,39 +148,76 @@ def _outer_bottom(x: np.ndarray, peak: int, level: float, span: int, step: int) 
     return j
 
 
-def _measure_set(grid: Grid, x: np.ndarray, peaks: np.ndarray) -> list[dict]:
-    """Onset, end, time, range of motion, top dwell and tempo of every rep of one set."""
-    t = grid.t
+def _set_bottoms(x: np.ndarray, peaks: np.ndarray) -> tuple[float, list[int]]:
+    """The bottom level of one set (the median of its inner bottoms) and the bottoms around
+    its reps: the lowest point between two reps, and the outer ones (:func:`_outer_bottom`)."""
     inner = [int(a + np.argmin(x[a : b + 1])) for a, b in zip(peaks[:-1], peaks[1:])]
     level = median(x[inner])
     span = int(np.max(np.diff(peaks)))
     first = _outer_bottom(x, int(peaks[0]), level + 0.3 * (x[peaks[0]] - level), span, -1)
     last = _outer_bottom(x, int(peaks[-1]), level + 0.3 * (x[peaks[-1]] - level), span, 1)
-    bottoms = [first, *inner, last]
-    reps = []
-    for k, pk in enumerate(peaks):
-        lb, rb = bottoms[k], bottoms[k + 1]
-        base_l = level if k == 0 else x[lb]
-        base_r = level if k == len(peaks) - 1 else x[rb]
-        a_up, a_dn = x[pk] - base_l, x[pk] - base_r
-        # the 90 % crossings bound the top dwell even when sway wiggles across that level
-        t90u = _rise(t, x, lb, pk, base_l + 0.9 * a_up, last=False)
-        t10u = _rise(t, x, lb, max(lb + 1, int(np.searchsorted(t, t90u))), base_l + 0.1 * a_up, last=True)
-        t90d = _fall(t, x, pk, rb, base_r + 0.9 * a_dn, first=False)
-        t10d = _fall(t, x, min(rb - 1, int(np.searchsorted(t, t90d))), rb, base_r + 0.1 * a_dn, first=True)
-        up_s, down_s = (t90u - t10u) / _RISE, (t10d - t90d) / _RISE
-        top_start, top_end = t90u + _EDGE * up_s, t90d - _EDGE * down_s
-        reps.append({
-            "onset_s": t10u - _EDGE * up_s, "end_s": t10d + _EDGE * down_s,
-            "time_s": 0.5 * (top_start + top_end) if top_end > top_start else float(t[pk]),
-            "rom_deg": float(0.5 * (a_up + a_dn)), "top_hold_s": max(0.0, top_end - top_start),
-            "up_s": up_s, "down_s": down_s, "bottom": float(0.5 * (base_l + base_r)), "top": float(x[pk]),
-        })
-    return reps
+    return level, [first, *inner, last]
+
+
+def _measure_sets(grid: Grid, x: np.ndarray, sets: list[np.ndarray]) -> list[list[dict]]:
+    """Onset, end, time, range of motion, top dwell and tempo of every rep of each set, all
+    reps of all sets at once.
+
+    Each rep's 90 % crossings bound its top dwell even when sway wiggles across that level:
+    the rise is the first time above it, the fall the last; the 10 % crossings are the last
+    time below before the first, and the first after the second.  The outer reps of a set
+    are measured from its bottom level."""
+    if not sets:
+        return []
+    t = grid.t
+    lb, rb, base_l, base_r = [], [], [], []
+    for peaks in sets:
+        level, bottoms = _set_bottoms(x, peaks)
+        lb.extend(bottoms[:-1])
+        rb.extend(bottoms[1:])
+        base_l.extend([level, *x[bottoms[1:-1]].tolist()])
+        base_r.extend([*x[bottoms[1:-1]].tolist(), level])
+    peaks = np.concatenate(sets)
+    lb, rb = np.array(lb), np.array(rb)
+    base_l, base_r = np.array(base_l), np.array(base_r)
+    top = x[peaks]
+    a_up, a_dn = top - base_l, top - base_r
+    t90u = _crossings(t, x, lb, peaks, base_l + 0.9 * a_up, above=True, first=True)
+    hi = np.minimum(np.maximum(lb + 1, np.searchsorted(t, t90u)), x.size - 1)
+    t10u = _crossings(t, x, lb, hi, base_l + 0.1 * a_up, above=False, first=False)
+    t90d = _crossings(t, x, peaks, rb, base_r + 0.9 * a_dn, above=True, first=False)
+    lo = np.minimum(rb - 1, np.searchsorted(t, t90d))
+    t10d = _crossings(t, x, lo, rb, base_r + 0.1 * a_dn, above=False, first=True)
+    up_s, down_s = (t90u - t10u) / _RISE, (t10d - t90d) / _RISE
+    top_start, top_end = t90u + _EDGE * up_s, t90d - _EDGE * down_s
+    dwell = top_end - top_start
+    cols = {
+        "onset_s": t10u - _EDGE * up_s, "end_s": t10d + _EDGE * down_s,
+        "time_s": np.where(top_end > top_start, 0.5 * (top_start + top_end), t[peaks]),
+        "rom_deg": 0.5 * (a_up + a_dn), "top_hold_s": np.where(dwell > 0.0, dwell, 0.0),
+        "up_s": up_s, "down_s": down_s, "bottom": 0.5 * (base_l + base_r), "top": top,
+    }
+    values = {k: v.tolist() for k, v in cols.items()}
+    reps = [{k: v[i] for k, v in values.items()} for i in range(peaks.size)]
+    out, a = [], 0
+    for s in sets:
+        out.append(reps[a : a + s.size])
+        a += s.size
+    return out
 
 
 def _mj(s: np.ndarray) -> np.ndarray:
     return s**3 * (10.0 - 15.0 * s + 6.0 * s * s)
+
+
+def _rep_profile(tt: np.ndarray, onset, end, up, down, bottom, top) -> np.ndarray:
+    """The model at times ``tt`` inside reps (before their ends) with these parameters (scalars,
+    or arrays with one value per time): rise, top dwell, fall."""
+    up_end, down_start = onset + up, end - down
+    s_up = np.clip((tt - onset) / np.maximum(up, 1e-3), 0.0, 1.0)
+    s_dn = np.clip((tt - down_start) / np.maximum(down, 1e-3), 0.0, 1.0)
+    prof = np.where(tt < up_end, _mj(s_up), np.where(tt < down_start, 1.0, 1.0 - _mj(s_dn)))
+    return bottom + (top - bottom) * prof
 
 
 def rep_model(t: np.ndarray, reps: list[dict]) -> np.ndarray:
@@ -163,6 +226,8 @@ def rep_model(t: np.ndarray, reps: list[dict]) -> np.ndarray:
 
     Each rep sets the model from its onset on: its profile up to its end, its bottom after
     (a later rep overrides an earlier one); all reps are evaluated in one pass."""
+    if len(reps) == 1:
+        return _one_rep_model(t, reps[0])
     onset, end, up, down, bottom, top = (np.array([r[k] for r in reps], dtype=float)
                                          for k in ("onset_s", "end_s", "up_s", "down_s", "bottom", "top"))
     i0 = np.searchsorted(t, onset, side="left")
@@ -177,20 +242,27 @@ def rep_model(t: np.ndarray, reps: list[dict]) -> np.ndarray:
     inside = idx < i1[k]
     y[idx[~inside]] = bottom[k[~inside]]
     idx, k = idx[inside], k[inside]
-    tt = t[idx]
-    up_end, down_start = onset[k] + up[k], end[k] - down[k]
-    s_up = np.clip((tt - onset[k]) / np.maximum(up[k], 1e-3), 0.0, 1.0)
-    s_dn = np.clip((tt - down_start) / np.maximum(down[k], 1e-3), 0.0, 1.0)
-    prof = np.where(tt < up_end, _mj(s_up), np.where(tt < down_start, 1.0, 1.0 - _mj(s_dn)))
-    y[idx] = bottom[k] + (top - bottom)[k] * prof
+    y[idx] = _rep_profile(t[idx], onset[k], end[k], up[k], down[k], bottom[k], top[k])
+    return y
+
+
+def _one_rep_model(t: np.ndarray, rep: dict) -> np.ndarray:
+    """:func:`rep_model` of a single rep (the same values, without the bookkeeping of overlaps):
+    its bottom, and its profile from its onset up to its end."""
+    onset, end, up, down, bottom, top = (float(rep[k]) for k in
+                                         ("onset_s", "end_s", "up_s", "down_s", "bottom", "top"))
+    a, b = np.searchsorted(t, [onset, end], side="left")
+    y = np.full(t.size, bottom)
+    if a < b:
+        y[a:b] = _rep_profile(t[a:b], onset, end, up, down, bottom, top)
     return y
 
 
 def _rep_misfit(grid: Grid, x: np.ndarray, rep: dict) -> float:
     """RMS difference between the pitch and one rep's model, as a share of its range."""
     i0, i1 = grid.index([rep["onset_s"], rep["end_s"]])
-    resid = x[i0 : i1 + 1] - rep_model(grid.t[i0 : i1 + 1], [rep])
-    return float(np.sqrt(np.mean(resid * resid))) / max(rep["rom_deg"], 1e-9)
+    resid = x[i0 : i1 + 1] - _one_rep_model(grid.t[i0 : i1 + 1], rep)
+    return math.sqrt(mean(resid * resid)) / max(rep["rom_deg"], 1e-9)
 
 
 def _runs_through(grid: Grid, x: np.ndarray, rep: dict, after: bool, settle_s: float) -> bool:
@@ -209,14 +281,23 @@ def _trim(grid: Grid, x: np.ndarray, reps: list[dict], settings: DetectionSettin
     range is off the set's median by more than a third (sway next to a set, the way in or out)
     or the pitch runs on through the bottom without stopping (the way in or out)."""
     reps = list(reps)
+    misfit: dict[tuple[int, bool], bool] = {}  # an end rep is often looked at again: once is enough
+
+    def bad(i: int, rom: float, after: bool) -> bool:
+        r = reps[i]
+        if abs(r["rom_deg"] - rom) > rom / 3:
+            return True
+        key = (id(r), after)
+        if key not in misfit:
+            misfit[key] = (_rep_misfit(grid, x, r) > 2 * settings.rep_max_fit_error
+                           or _runs_through(grid, x, r, after, settings.rep_settle_s))
+        return misfit[key]
+
     while len(reps) >= settings.min_reps:
         rom = median([r["rom_deg"] for r in reps])
-        bad = [abs(r["rom_deg"] - rom) > rom / 3 or _rep_misfit(grid, x, r) > 2 * settings.rep_max_fit_error
-               or _runs_through(grid, x, r, after, settings.rep_settle_s)
-               for r, after in ((reps[0], False), (reps[-1], True))]
-        if bad[0]:
+        if bad(0, rom, False):
             reps = reps[1:]
-        elif bad[1]:
+        elif bad(-1, rom, True):
             reps = reps[:-1]
         else:
             break
@@ -232,7 +313,7 @@ def _is_regular(grid: Grid, x: np.ndarray, reps: list[dict], settings: Detection
         return False
     i0, i1 = grid.index([reps[0]["onset_s"], reps[-1]["end_s"]])
     resid = x[i0 : i1 + 1] - rep_model(grid.t[i0 : i1 + 1], reps)
-    return float(np.sqrt(np.mean(resid * resid))) <= settings.rep_max_fit_error * median(rom)
+    return math.sqrt(mean(resid * resid)) <= settings.rep_max_fit_error * median(rom)
 
 
 def find_rep_sets(grid: Grid, settings: DetectionSettings = DetectionSettings()) -> list[dict]:
@@ -252,8 +333,9 @@ def find_rep_sets(grid: Grid, settings: DetectionSettings = DetectionSettings())
     out = []
     for exercise, sign in (("bridge", -1.0), ("hyperextension", 1.0)):
         x = sign * p
-        for peaks in _group(grid, x, _candidates(grid, x, sign, settings), settings):
-            m = _trim(grid, x, _measure_set(grid, x, peaks), settings)
+        groups = _group(grid, x, _candidates(grid, x, sign, settings), settings)
+        for measured in _measure_sets(grid, x, groups):
+            m = _trim(grid, x, measured, settings)
             if len(m) < settings.min_reps or not _is_regular(grid, x, m, settings):
                 continue
             bottom = sign * median([r["bottom"] for r in m])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
-from ..processing.filters import median, smooth
+from ..processing.filters import median, row_dot, row_norm, smooth
 from ..settings import DetectionSettings
 
 
@@ -71,6 +71,18 @@ class Grid:
         return int(self.t.size)
 
     @functools.cached_property
+    def f_up(self) -> np.ndarray:
+        """Specific force along the up-vector at every grid point, m/s² (shared: not to be
+        modified)."""
+        return row_dot(self.acc, self.up)
+
+    @functools.cached_property
+    def acc_norm(self) -> np.ndarray:
+        """Magnitude of the specific force at every grid point, m/s² (shared: not to be
+        modified)."""
+        return row_norm(self.acc)
+
+    @functools.cached_property
     def invalid(self) -> np.ndarray:
         """Indices of the grid points inside data gaps (not ``valid``), in order."""
         return np.flatnonzero(~self.valid)
@@ -81,6 +93,12 @@ class Grid:
             # one time, in scalar arithmetic (round() also rounds halves to even, as np.rint)
             k = round((float(time_s) - float(self.t[0])) * self.fs)
             return np.intp(min(max(k, 0), max(self.n - 1, 0)))  # type: ignore[return-value]
+        if isinstance(time_s, (list, tuple)):
+            # a few times (the ends of a segment): the same arithmetic on Python floats
+            t0, top = float(self.t[0]), max(self.n - 1, 0)
+            ks = [(float(x) - t0) * self.fs for x in time_s]
+            if all(abs(k) < 2.0**62 for k in ks):  # finite and convertible
+                return np.array([min(max(round(k), 0), top) for k in ks], dtype=int)
         i = np.rint((np.asarray(time_s, dtype=float) - self.t[0]) * self.fs).astype(int)
         return np.clip(i, 0, max(self.n - 1, 0))
 
@@ -128,9 +146,34 @@ def robust_activity(gyro_deg_s: np.ndarray, fs: float, window_s: float) -> np.nd
     w_short = max(2, int(round(0.5 * fs)))
     w_mean = max(2, int(round(1.0 * fs)))
     dev = gyro_deg_s - uniform_filter1d(gyro_deg_s, w_mean, axis=0, mode="nearest")
-    rms = np.sqrt(np.maximum(uniform_filter1d(np.sum(dev * dev, axis=1), w_short, mode="nearest"), 0.0))
+    rms = np.sqrt(np.maximum(uniform_filter1d(row_dot(dev, dev), w_short, mode="nearest"), 0.0))
     w = max(1, int(round(window_s * fs)))
     return maximum_filter1d(minimum_filter1d(rms, w, mode="nearest"), w, mode="nearest")
+
+
+def _outside_gaps(t: np.ndarray, grid: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """Whether each grid time lies in a step between two samples of at most ``max_gap_s``: in
+    ``(t[j - 1], t[j]]``, the first step also before it and the last also after it.
+
+    Only the few long steps are looked up in the grid; the result is that of looking every
+    grid time up in ``t`` (which this does for times that are not increasing)."""
+    if t.size <= 1:
+        return np.zeros(grid.size) <= max_gap_s
+    steps = t[1:] - t[:-1]
+    if not np.all(steps > 0):
+        j = np.clip(np.searchsorted(t, grid), 1, t.size - 1)
+        return (t[j] - t[j - 1]) <= max_gap_s
+    long = np.flatnonzero(~(steps <= max_gap_s)) + 1  # the steps t[j - 1] → t[j] that are long
+    if not long.size:
+        return np.ones(grid.size, dtype=bool)
+    lo = np.searchsorted(grid, t[long - 1], side="right")
+    hi = np.searchsorted(grid, t[long], side="right")
+    lo[long == 1] = 0
+    hi[long == t.size - 1] = grid.size
+    d = np.zeros(grid.size + 1, dtype=np.intp)
+    np.add.at(d, lo, 1)
+    np.add.at(d, hi, -1)
+    return np.cumsum(d[:-1]) == 0
 
 
 def make_grid(
@@ -169,16 +212,16 @@ def make_grid(
     sign = smooth(acc[:, 2], max(1, int(round(0.5 * fs_g))))
     up = up_vector(pitch, roll, sign)
     w_move = max(1, int(round(settings.move_smooth_s * fs_g)))
-    rate = np.linalg.norm(gyro, axis=1)
+    rate = row_norm(gyro)
     speed = smooth(rate, w_move, passes=1)
     speed_fine = smooth(rate, max(1, int(round(0.15 * fs_g))), passes=2)
-    g_local = median(np.linalg.norm(acc, axis=1))
+    acc_norm = row_norm(acc)
+    g_local = median(acc_norm)
     lin = acc - g_local * up
-    lin_acc = np.linalg.norm(smooth(lin, w_move, passes=2), axis=1)
-    jolt = smooth(np.linalg.norm(lin, axis=1), w_move, passes=1)
+    lin_acc = row_norm(smooth(lin, w_move, passes=2))
+    jolt = smooth(row_norm(lin), w_move, passes=1)
     activity = robust_activity(gyro, fs_g, settings.activity_window_s)
-    # grid points inside a long gap between two samples are invalid
-    j = np.clip(np.searchsorted(t, grid), 1, max(t.size - 1, 1))
-    step = t[j] - t[j - 1] if t.size > 1 else np.zeros(m)
-    valid = step <= settings.max_gap_s
-    return Grid(grid, fs_g, pitch, roll, up, gyro, acc, speed, speed_fine, lin_acc, jolt, activity, valid)
+    valid = _outside_gaps(t, grid, settings.max_gap_s)
+    out = Grid(grid, fs_g, pitch, roll, up, gyro, acc, speed, speed_fine, lin_acc, jolt, activity, valid)
+    out.__dict__["acc_norm"] = acc_norm  # computed already: the cached property's value
+    return out

@@ -10,9 +10,11 @@ how much the sway of the last third of the hold exceeds that of the first third 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..processing.filters import gaussian_width, smooth
+from ..processing.filters import gaussian_width, mean, smooth
 from ..settings import DetectionSettings
 
 
@@ -28,8 +30,9 @@ def sway_deviation(pitch_deg: np.ndarray, roll_deg: np.ndarray, fs: float, highp
     """
     sigma_s = np.sqrt(np.log(2.0)) / (2.0 * np.pi * highpass_hz)
     w = gaussian_width(sigma_s * fs)
-    dp = pitch_deg - smooth(pitch_deg, w)
-    dr = roll_deg - smooth(roll_deg, w)
+    # both angles smoothed in one call (as rows: each the same as on its own)
+    angles = np.stack((pitch_deg, roll_deg)).astype(float, copy=False)
+    dp, dr = angles - smooth(angles, w, axis=1)
     return np.sqrt(dp * dp + dr * dr)
 
 
@@ -46,14 +49,16 @@ def tremor_power(
     if hi <= lo * 1.2 or n == 0:
         return None
     frames = gyro_deg_s[: n * w].reshape(n, w, 3)
-    spec = np.abs(np.fft.rfft(frames - frames.mean(axis=1, keepdims=True), axis=1)) ** 2
+    # frames.mean(axis=1): the same sums and division, without its overhead
+    spec = np.fft.rfft(frames - np.add.reduce(frames, axis=1, keepdims=True) / w, axis=1)
     f = np.fft.rfftfreq(w, 1.0 / fs)
     band = (f >= lo) & (f <= hi)
-    return 2.0 * spec[:, band, :].sum(axis=(1, 2)) / (w * w)
+    # the power of the band's bins only (selected as before squaring: the same sums)
+    return 2.0 * (np.abs(spec[:, band, :]) ** 2).sum(axis=(1, 2)) / (w * w)
 
 
 def _rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(x * x))) if x.size else float("nan")
+    return math.sqrt(mean(x * x)) if x.size else float("nan")
 
 
 def _course(x: np.ndarray, fs: float, window_s: float) -> list[float]:
@@ -61,7 +66,7 @@ def _course(x: np.ndarray, fs: float, window_s: float) -> list[float]:
     w = max(1, int(round(window_s * fs)))
     n = x.size // w
     full = x[: n * w].reshape(n, w)
-    out = np.sqrt(np.mean(full * full, axis=1)).tolist()
+    out = np.sqrt(np.add.reduce(full * full, axis=1) / w).tolist()  # np.mean's sums and division
     rest = x[n * w :]
     if rest.size >= w // 2 and rest.size:
         out.append(_rms(rest))
@@ -105,11 +110,11 @@ def compute_wobble(
     tremor_fatigue = None
     if trem is not None and trem.size >= 3:
         third = trem.size // 3
-        first = float(np.mean(trem[:third]))
-        tremor_fatigue = float(np.sqrt(np.mean(trem[-third:]) / first)) if first > 0 else None
+        first = mean(trem[:third])
+        tremor_fatigue = math.sqrt(mean(trem[-third:]) / first) if first > 0 else None
     return {
         "score": _rms(dev),
-        "tremor": None if trem is None else float(np.sqrt(np.mean(trem))),
+        "tremor": None if trem is None else math.sqrt(mean(trem)),
         "fatigue": _thirds_ratio(dev),
         "tremor_fatigue": tremor_fatigue,
         "window_s": settings.course_window_s,

@@ -22,6 +22,7 @@ the fit's covariance) and which postures informed it (``informed_by``); above
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -375,8 +376,9 @@ def collect_postures(
     n_upright = 0
     inf = np.inf
     last_hold_end, last_hold_weight = -(10**12), 0.0
+    # indices and counts as Python numbers: the loop's scalar arithmetic is faster on them
     for (g0, g1), u_all, still_n, still_sum, stretch in zip(
-        groups, u_groups, still_counts, still_sums, stretches
+        groups.tolist(), u_groups, still_counts.tolist(), still_sums, stretches.tolist()
     ):
         dur = (g1 - g0) / fs
         if np.degrees(np.arccos(min(max(float(u_all @ x_stand), -1.0), 1.0))) <= settings.upright_match_deg:
@@ -389,9 +391,9 @@ def collect_postures(
         if still_n >= settings.lying_min_s * fs and (
             mostly_still or stretch >= settings.lying_min_stretch_s * fs
         ):
-            u = still_sum / np.linalg.norm(still_sum)
+            u = still_sum / _norm(still_sum)
             bb = R0 @ u
-            p, r = np.degrees(np.arcsin(np.clip(bb[:2], -1, 1)))
+            p, r = np.degrees(np.arcsin(_unit_clip(bb[:2])))
             if abs(p) <= max_pitch and abs(r) <= settings.lying_max_roll_deg:
                 ups.append(u)
                 sag.append(0.0 if bb[2] > 0 else 180.0)
@@ -402,7 +404,7 @@ def collect_postures(
                 continue
         if dur >= settings.hold_min_s:
             bb = R0 @ u_all
-            p, r = np.degrees(np.arcsin(np.clip(bb[:2], -1, 1)))
+            p, r = np.degrees(np.arcsin(_unit_clip(bb[:2])))
             if abs(p) <= settings.hold_max_pitch_deg and abs(r) <= settings.hold_max_roll_deg:
                 # Fragments of one exercise set (reps, a hold broken by a shake) are one posture.
                 if kinds and kinds[-1] == "level hold" and (g0 - last_hold_end) < 10 * fs and (
@@ -446,6 +448,16 @@ def collect_postures(
     cutoff[-1] = settings.flat_prior_cutoff_deg / settings.flat_prior_sd_deg
     f = np.array
     return PostureObservations(f(ups), f(sag), f(sag_sd), f(roll), f(roll_sd), tuple(kinds), cutoff, n_upright)
+
+
+def _norm(v: np.ndarray) -> float:
+    """``np.linalg.norm`` of a vector (the square root of its dot product with itself)."""
+    return math.sqrt(float(v.dot(v)))
+
+
+def _unit_clip(x: np.ndarray) -> np.ndarray:
+    """``np.clip(x, -1, 1)``, the same values, without its overhead on a few values."""
+    return np.minimum(np.maximum(x, -1.0), 1.0)
 
 
 def calibrate_mount(

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..recording import Annotations
 from ..settings import QualitySettings
-from .filters import runs
+from .filters import median, runs
 
 STANDARD_RATES_HZ = np.array([10, 12.5, 20, 25, 26, 50, 52, 60, 100, 104, 120, 128, 200, 208, 250, 400, 500, 1000.0])
 
@@ -86,9 +86,10 @@ def _drop_bad_rows(t: np.ndarray, finite: np.ndarray, rep: TimeBaseReport, recor
     return keep
 
 
-def _slope(x: np.ndarray, y: np.ndarray) -> float:
-    """Least-squares slope of ``y`` against ``x`` (centred sums)."""
-    xc = x - x.mean()
+def _slope(x: np.ndarray, y: np.ndarray, overwrite_x: bool = False) -> float:
+    """Least-squares slope of ``y`` against ``x`` (centred sums); ``overwrite_x``: centre ``x``
+    in place."""
+    xc = np.subtract(x, x.mean(), out=x if overwrite_x else None)
     return float(xc @ (y - y.mean()) / (xc @ xc))
 
 
@@ -138,7 +139,7 @@ def check_time_base(
     if tk.size < 2:
         return keep, Annotations.from_records(records), rep
     dt = np.diff(tk)
-    med = float(np.median(dt))
+    med = median(dt)
     rep.fs_hz = 1.0 / med
     nom = float(nominal_fs_hz) if nominal_fs_hz else nominal_rate(rep.fs_hz)
     rep.nominal_fs_hz = nom
@@ -155,8 +156,16 @@ def check_time_base(
         rep.messages.append(f"{rep.n_gaps} gaps ({rep.missing_samples} samples missing); not interpolated")
 
     # Clock drift: the rate from a fit of time against sample number, gaps bridged by their size.
-    idx = np.concatenate(([0], np.cumsum(np.maximum(1, np.round(dt / med)))))
-    slope = _slope(idx, tk) if tk.size > 10 else med
+    # (the values of np.concatenate(([0], np.cumsum(np.maximum(1, np.round(dt / med))))),
+    # without the session-long temporaries)
+    steps = np.divide(dt, med)
+    np.rint(steps, out=steps)
+    np.maximum(steps, 1, out=steps)
+    idx = np.empty(dt.size + 1)
+    idx[0] = 0.0
+    np.cumsum(steps, out=idx[1:])
+    del steps
+    slope = _slope(idx, tk, overwrite_x=True) if tk.size > 10 else med
     fs_fit = 1.0 / slope
     rep.drift_ppm = (fs_fit / nom - 1.0) * 1e6
     if abs(rep.drift_ppm) > 1000 and nominal_fs_hz:
@@ -203,7 +212,7 @@ def usability_problems(time_s: np.ndarray, calibrate: bool = True) -> list[str]:
     if t.size < 2:
         return [f"only {t.size} samples"]
     problems = []
-    fs = 1.0 / float(np.median(np.diff(t)))
+    fs = 1.0 / median(np.diff(t))
     if fs < MIN_FS_HZ:
         problems.append(f"sampled at {fs:.3g} Hz, below the {MIN_FS_HZ:g} Hz that trunk movements need")
     span = float(t[-1] - t[0])

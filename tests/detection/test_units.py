@@ -269,3 +269,49 @@ def test_breathing_lift_removes_the_rotation_about_the_hips():
     inner = slice(int(5 * FS), int(-5 * FS))
     assert np.std(rest[inner] - lift[inner]) < 0.4 * np.std(lift)
     assert np.std(acc_up[inner] - lift[inner]) > 10 * np.std(lift)  # the sway hid it
+
+
+
+def test_half_bell_ranking_finds_the_exact_best_fit():
+    # the cheap residual identity only ranks: the winner is the argmin of the exact residuals
+    from sensorback.detection.holds import (
+        _COARSE_DURATIONS, _COARSE_SHIFTS, _best_each, _best_half_bells, _half_bell_sse)
+
+    rng = np.random.default_rng(10)
+    for trial in range(40):
+        p, n = int(rng.integers(1, 6)), int(rng.integers(3, 120))
+        tt = np.sort(rng.uniform(0, 8, (p, n)), axis=1)
+        # noise, or rounded bells (ties and near-ties)
+        yy = rng.normal(size=(p, n)) if trial % 3 else np.round(30 * _mj(tt / 4.0) * (1 - _mj(tt / 4.0)), 1)
+        valid = np.arange(n) < n - int(rng.integers(0, n // 2 + 1))
+        valid = np.broadcast_to(valid, (p, n))
+        tt = np.where(valid, tt, tt[:, [int(valid[0].sum()) - 1]])  # padded as fit_half_bells does
+        yy = np.where(valid, yy, 0.0)
+        peak_t = rng.uniform(0, 8, p)
+        durations = np.broadcast_to(_COARSE_DURATIONS, (p, _COARSE_DURATIONS.size))
+        shifts = np.broadcast_to(_COARSE_SHIFTS, (p, _COARSE_SHIFTS.size))
+        sse, start = _half_bell_sse(tt, yy, valid, peak_t, durations, shifts)
+        allowed = rng.random(sse.shape) < 0.8
+        kd, ks, ok, start2 = _best_half_bells(tt, yy, valid, peak_t, durations, shifts, allowed)
+        sse[~allowed] = np.inf
+        for a, b in zip(_best_each(sse), (kd, ks, ok)):
+            assert np.array_equal(a, b)
+        assert np.array_equal(start, start2)
+
+
+def test_fast_reductions_equal_numpy():
+    from sensorback.processing.filters import mean, median, row_dot, row_norm
+
+    rng = np.random.default_rng(11)
+    assert np.isnan(median(np.empty(0)))
+    for n in (1, 2, 7, 255, 256, 257, 4000, 40_000, 70_001):
+        for x in (rng.normal(size=n), np.round(rng.normal(size=n), 1), np.full(n, 0.01)):
+            assert median(x) == np.median(x)
+            assert mean(x) == np.mean(x)
+            x[rng.integers(0, n)] = np.nan
+            assert np.isnan(median(x))
+    for k in (1, 2, 3, 4, 5):
+        x, y = rng.normal(size=(1000, k)), rng.normal(size=(1000, k))
+        for a in (x, np.asfortranarray(x), x[3:-2]):
+            assert np.array_equal(row_norm(a), np.linalg.norm(a, axis=1))
+            assert np.array_equal(row_dot(a, y[: len(a)]), np.sum(a * y[: len(a)], axis=1))
