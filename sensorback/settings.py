@@ -274,6 +274,9 @@ class DetectionSettings:
     runs on through the bottom by more than its range within this time after it (or whose rise
     came through the bottom from that far within this time before it) is the way out of (into)
     the set — e.g. rising to all fours on the way from a floor superman to child's pose."""
+    rep_plank_gap_s: float = 1.0
+    """A floor superman set with a plank held up to this close before its start and after its
+    end is the plank's sway, not reps: getting down to the floor and back up takes longer."""
     baseline_s: float = 5.0
     """Length of the early part of a hold that gives its own baseline posture."""
     form_threshold_deg: float = 3.0
