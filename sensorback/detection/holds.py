@@ -136,7 +136,8 @@ def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], run:
     Different stances are different postures, except flat and raised (or hips up) of one
     family, which are one swaying, sagging or piking hold unless the sacrum moves vertically
     between them.  A posture stays the same while its sway grows (fatigue) unless the pitch
-    moves too; it ends when the sway collapses to rest level (a hold let go).
+    moves too; it ends when the sway collapses to rest level (a hold let go), and one begins
+    when the sway jumps up from rest level as the stance changes (lifted from lying).
     """
     (pa, pb, ps, pq), (qa, qb, qs, qq) = p, q
     if ps != qs and {ps, qs} not in _PAIRS:
@@ -162,6 +163,10 @@ def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], run:
         return ps == qs or not pq or not moved
     if not pq:  # active, then quiet
         return act_p < settings.rest_drop_ratio * act_q
+    # quiet, then active: lying at rest, then lifted (into another stance) and held against
+    # gravity, the sway jumping up from rest level, is a hold that begins
+    if ps != qs and act_q >= settings.rest_drop_ratio * act_p:
+        return False
     return not moved
 
 
@@ -269,7 +274,8 @@ def assign_heights(
                                 j1 - max(still, median(grid.jolt[q.a : q.b])))
             else:
                 unsettled = max(grid.jolt[i0], grid.jolt[i1]) - still
-            edges.append((k, k2, dh, edge_sd(dur, unsettled)))
+            if not above_standing(p.stance, q.stance, dh, settings.standing_top_margin_m):
+                edges.append((k, k2, dh, edge_sd(dur, unsettled)))
     # the person's one standing, prone and supine level, each span of these within a few cm of it
     levels = [(settings.standing_height_m, settings.standing_height_sd_m),
               (settings.prone_height_m, settings.prone_height_sd_m),
@@ -291,6 +297,20 @@ def assign_heights(
                           links=[(k, renumber[g], sd_m) for k, g, sd_m in links])
     for k, s in enumerate(spans):
         s.height_m, s.height_sd_m = float(h[k]), float(sd[k])
+
+
+def above_standing(from_stance: int, to_stance: int, dh_m: float, margin_m: float) -> bool:
+    """Whether a measured movement ``dh_m`` between a standing and another posture would put
+    that posture more than ``margin_m`` above standing: no posture of these exercises sits
+    there (a bench hold's sacrum is a little above standing at most), so the integration
+    failed (e.g. a movement still going on at one of its ends) and must not be used."""
+    if from_stance == to_stance:
+        return False
+    if to_stance == UPRIGHT:
+        return dh_m < -margin_m
+    if from_stance == UPRIGHT:
+        return dh_m > margin_m
+    return False
 
 
 def _gauss(x: float, mean: float, sd: float) -> float:
