@@ -229,7 +229,9 @@ class DetectionSettings:
     lying_max_activity_deg_s: float = 1.0
     """A flat posture anchors the heights at ``prone_height_m`` or ``supine_height_m`` only when
     it sways less than this: someone lying relaxed on the floor, breathing.  A horizontal bench
-    hold or the sagging end of a plank, flat as they are, are held against gravity and sway."""
+    hold or the sagging end of a plank, flat as they are, are held against gravity and sway.
+    A flat hold also ends in a rest only where its sway falls below this (and by
+    ``rest_drop_ratio``)."""
     lying_max_pitch_deg: float = 12.0
     """... and only when its pelvis is near level, within this pitch of flat: lying on the
     floor, the pelvis rests on its front (hip bones and pubis) or its back (sacrum), which

@@ -64,3 +64,12 @@ def test_a_floor_set_from_a_pelvis_lying_a_little_tilted_is_counted():
     # front, tilted a few degrees, plus the calibration's error) was taken for a plank's sway
     sets = [s for s in _oracle_segments(0) if s["kind"] == "reps" and 540 < s["start_s"] < 610]
     assert [(s["exercise"], s["variant"], s["reps"]) for s in sets] == [("hyperextension", "floor", 15)]
+
+
+def test_a_bench_hold_whose_sway_dips_is_one_hold():
+    # oracle seed 7: a 52-s horizontal bench hold whose sway dips from ~3 to ~1.2 °/s twice;
+    # it was cut in three where it dipped, though never to the sway of someone lying relaxed
+    holds = [s for s in _oracle_segments(7) if s["kind"] == "hold" and 700 < s["start_s"] < 770]
+    assert [(h["exercise"], h["variant"]) for h in holds] == [("hyperextension", "bench")]
+    assert holds[0]["start_s"] == pytest.approx(712.2, abs=1.0)
+    assert holds[0]["end_s"] == pytest.approx(764.7, abs=1.0)
