@@ -161,8 +161,11 @@ def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], run:
     moved = abs(level_q - level_p) >= settings.split_min_pitch_deg
     if pq == qq:
         return ps == qs or not pq or not moved
-    if not pq:  # active, then quiet: let go only if the sway drops to someone lying relaxed
-        return act_p < settings.rest_drop_ratio * act_q or act_q >= settings.lying_max_activity_deg_s
+    if not pq:  # active, then quiet
+        if act_q >= settings.lying_max_activity_deg_s:
+            return True  # not relaxed: still held
+        # let go (the sway collapses), or lowered to lying (a calm hold, another stance)
+        return act_p < settings.rest_drop_ratio * act_q and not (ps != qs and moved)
     # quiet, then active: lying at rest, then lifted (into another stance) and held against
     # gravity, the sway jumping up from rest level, is a hold that begins
     if ps != qs and act_q >= settings.rest_drop_ratio * act_p:

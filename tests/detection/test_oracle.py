@@ -73,3 +73,13 @@ def test_a_bench_hold_whose_sway_dips_is_one_hold():
     assert [(h["exercise"], h["variant"]) for h in holds] == [("hyperextension", "bench")]
     assert holds[0]["start_s"] == pytest.approx(712.2, abs=1.0)
     assert holds[0]["end_s"] == pytest.approx(764.7, abs=1.0)
+
+
+def test_a_calm_superman_lowered_to_a_prone_rest_ends_there():
+    # oracle seed 121: a floor superman held calmly (0.8 °/s) at 10.5° is lowered to lie
+    # prone at -1° (0.4 °/s): the sway hardly falls, but the pelvis turns 11° to another stance
+    segs = [s for s in _oracle_segments(121) if 380 < s["start_s"] < 480]
+    holds = [s for s in segs if s["kind"] == "hold"]
+    assert [(h["exercise"], h["variant"]) for h in holds] == [("hyperextension", "floor")]
+    assert holds[0]["end_s"] == pytest.approx(423.5, abs=2.0)
+    assert any(s["kind"] == "rest" and s["posture"] == "prone" for s in segs)
