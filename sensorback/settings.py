@@ -222,6 +222,10 @@ class DetectionSettings:
     """How much likelier a raised face-down hold is a plank than a superman before its height."""
     bench_min_height_m: float = 0.80
     """Face-down holds above this sacrum height are bench hyperextensions."""
+    lying_min_drop_m: float = 0.4
+    """Lying on the floor is at least this far below standing (0.6 m or more, less the
+    integration's error): a flat posture that a movement puts nearer to standing than this is
+    not linked to the lying levels (a quiet horizontal hold on a bench)."""
     standing_top_margin_m: float = 0.3
     """No posture sits this far above standing (a bench hyperextension's sacrum is at most about
     0.15 m higher): a measured movement from or to standing that says otherwise is a failed

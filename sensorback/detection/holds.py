@@ -284,10 +284,15 @@ def assign_heights(
               (settings.prone_height_m, settings.prone_height_sd_m),
               (settings.supine_height_m, settings.supine_height_sd_m)]
     links = []
+    # a flat posture reached from standing (or left for it) with hardly a change of height is
+    # not on the floor (a quiet horizontal bench hold)
+    near_standing = {j for i, k2, dh, _ in edges for j, other in ((k2, i), (i, k2))
+                     if spans[other].stance == UPRIGHT and spans[j].stance != UPRIGHT
+                     and abs(dh) < settings.lying_min_drop_m}
     for k in keep:
         s = spans[k]
         level = abs(median(grid.pitch_deg[s.a : s.b])) <= settings.lying_max_pitch_deg
-        lying = s.activity_deg_s < settings.lying_max_activity_deg_s and level
+        lying = s.activity_deg_s < settings.lying_max_activity_deg_s and level and k not in near_standing
         if s.stance == UPRIGHT:
             links.append((k, 0, settings.posture_level_sd_m))
         elif lying and s.stance == PRONE_FLAT:
