@@ -175,7 +175,9 @@ class DetectionSettings:
     quiet_activity_deg_s: float = 1.6
     """Activity below which a lying posture counts as resting."""
     rest_drop_ratio: float = 2.0
-    """A hold ends in a rest where its sway falls by at least this factor to rest level."""
+    """A hold ends in a rest where its sway falls by at least this factor to rest level, and
+    begins after lying at rest where it rises by this factor as the stance changes (lying flat,
+    then raised)."""
     min_static_s: float = 1.0
     edge_min_speed_deg_s: float = 15.0
     """A turn next to a hold marks its start or end when faster than this (and than 4× the
@@ -220,10 +222,20 @@ class DetectionSettings:
     """How much likelier a raised face-down hold is a plank than a superman before its height."""
     bench_min_height_m: float = 0.80
     """Face-down holds above this sacrum height are bench hyperextensions."""
+    lying_min_drop_m: float = 0.4
+    """Lying on the floor is at least this far below standing (0.6 m or more, less the
+    integration's error): a flat posture that a movement puts nearer to standing than this is
+    not linked to the lying levels (a quiet horizontal hold on a bench)."""
+    standing_top_margin_m: float = 0.3
+    """No posture sits this far above standing (a bench hyperextension's sacrum is at most about
+    0.15 m higher): a measured movement from or to standing that says otherwise is a failed
+    integration and is left out of the heights."""
     lying_max_activity_deg_s: float = 1.0
     """A flat posture anchors the heights at ``prone_height_m`` or ``supine_height_m`` only when
     it sways less than this: someone lying relaxed on the floor, breathing.  A horizontal bench
-    hold or the sagging end of a plank, flat as they are, are held against gravity and sway."""
+    hold or the sagging end of a plank, flat as they are, are held against gravity and sway.
+    A flat hold also ends in a rest only where its sway falls below this (and by
+    ``rest_drop_ratio``)."""
     lying_max_pitch_deg: float = 12.0
     """... and only when its pelvis is near level, within this pitch of flat: lying on the
     floor, the pelvis rests on its front (hip bones and pubis) or its back (sacrum), which
@@ -274,6 +286,13 @@ class DetectionSettings:
     runs on through the bottom by more than its range within this time after it (or whose rise
     came through the bottom from that far within this time before it) is the way out of (into)
     the set — e.g. rising to all fours on the way from a floor superman to child's pose."""
+    floor_set_max_bottom_deg: float = 6.5
+    """A floor superman set starts from lying flat: its bottom pitch is below this (a pelvis
+    lying on its front sits a few degrees from level, plus the calibration's uncertainty);
+    higher, the "reps" are a plank's sway."""
+    rep_plank_gap_s: float = 1.0
+    """A floor superman set with a plank held up to this close before its start and after its
+    end is the plank's sway, not reps: getting down to the floor and back up takes longer."""
     baseline_s: float = 5.0
     """Length of the early part of a hold that gives its own baseline posture."""
     form_threshold_deg: float = 3.0

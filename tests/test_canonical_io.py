@@ -101,6 +101,8 @@ def test_time_base_problems_are_annotated_not_interpolated(tmp_path, sim):
         ("time,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n", "only 1 data rows"),
         ("time,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,0\n0.02,0,0,9.8,0,", "only 2 usable samples"),
         ("time,ax,ay,az,gx,gy,gz\n0,a,b,c,d,e,f\nx,0,0,9.8,0,0,0\n0.02,0,0,9.8,0,0,0\n", "only 1 usable samples|time"),
+        # one whole row and one cut short: the unit check used to fail on a single sample
+        ("time,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0\n", "only 1 usable samples"),
     ],
 )
 def test_broken_files_give_clear_errors(tmp_path, content, match):

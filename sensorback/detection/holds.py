@@ -137,7 +137,8 @@ def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], run:
     Different stances are different postures, except flat and raised (or hips up) of one
     family, which are one swaying, sagging or piking hold unless the sacrum moves vertically
     between them.  A posture stays the same while its sway grows (fatigue) unless the pitch
-    moves too; it ends when the sway collapses to rest level (a hold let go).
+    moves too; it ends when the sway collapses to rest level (a hold let go), and one begins
+    when the sway jumps up from rest level as the stance changes (lifted from lying).
     """
     (pa, pb, ps, pq), (qa, qb, qs, qq) = p, q
     if ps != qs and {ps, qs} not in _PAIRS:
@@ -162,7 +163,14 @@ def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], run:
     if pq == qq:
         return ps == qs or not pq or not moved
     if not pq:  # active, then quiet
-        return act_p < settings.rest_drop_ratio * act_q
+        if act_q >= settings.lying_max_activity_deg_s:
+            return True  # not relaxed: still held
+        # let go (the sway collapses), or lowered to lying (a calm hold, another stance)
+        return act_p < settings.rest_drop_ratio * act_q and not (ps != qs and moved)
+    # quiet, then active: lying at rest, then lifted (into another stance) and held against
+    # gravity, the sway jumping up from rest level, is a hold that begins
+    if ps != qs and act_q >= settings.rest_drop_ratio * act_p:
+        return False
     return not moved
 
 
@@ -270,16 +278,22 @@ def assign_heights(
                                 j1 - max(still, median(grid.jolt[q.a : q.b])))
             else:
                 unsettled = max(grid.jolt[i0], grid.jolt[i1]) - still
-            edges.append((k, k2, dh, edge_sd(dur, unsettled)))
+            if not above_standing(p.stance, q.stance, dh, settings.standing_top_margin_m):
+                edges.append((k, k2, dh, edge_sd(dur, unsettled)))
     # the person's one standing, prone and supine level, each span of these within a few cm of it
     levels = [(settings.standing_height_m, settings.standing_height_sd_m),
               (settings.prone_height_m, settings.prone_height_sd_m),
               (settings.supine_height_m, settings.supine_height_sd_m)]
     links = []
+    # a flat posture reached from standing (or left for it) with hardly a change of height is
+    # not on the floor (a quiet horizontal bench hold)
+    near_standing = {j for i, k2, dh, _ in edges for j, other in ((k2, i), (i, k2))
+                     if spans[other].stance == UPRIGHT and spans[j].stance != UPRIGHT
+                     and abs(dh) < settings.lying_min_drop_m}
     for k in keep:
         s = spans[k]
         level = abs(median(grid.pitch_deg[s.a : s.b])) <= settings.lying_max_pitch_deg
-        lying = s.activity_deg_s < settings.lying_max_activity_deg_s and level
+        lying = s.activity_deg_s < settings.lying_max_activity_deg_s and level and k not in near_standing
         if s.stance == UPRIGHT:
             links.append((k, 0, settings.posture_level_sd_m))
         elif lying and s.stance == PRONE_FLAT:
@@ -292,6 +306,20 @@ def assign_heights(
                           links=[(k, renumber[g], sd_m) for k, g, sd_m in links])
     for k, s in enumerate(spans):
         s.height_m, s.height_sd_m = float(h[k]), float(sd[k])
+
+
+def above_standing(from_stance: int, to_stance: int, dh_m: float, margin_m: float) -> bool:
+    """Whether a measured movement ``dh_m`` between a standing and another posture would put
+    that posture more than ``margin_m`` above standing: no posture of these exercises sits
+    there (a bench hold's sacrum is a little above standing at most), so the integration
+    failed (e.g. a movement still going on at one of its ends) and must not be used."""
+    if from_stance == to_stance:
+        return False
+    if to_stance == UPRIGHT:
+        return dh_m < -margin_m
+    if from_stance == UPRIGHT:
+        return dh_m > margin_m
+    return False
 
 
 def _gauss(x: float, mean: float, sd: float) -> float:

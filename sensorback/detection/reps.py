@@ -343,7 +343,7 @@ def find_rep_sets(grid: Grid, settings: DetectionSettings = DetectionSettings())
             variant = None
             if exercise == "hyperextension":
                 variant = "bench" if bottom <= settings.head_down_max_pitch_deg else "floor"
-                if variant == "floor" and bottom >= settings.plank_min_pitch_deg + settings.stance_hysteresis_deg:
+                if variant == "floor" and bottom >= settings.floor_set_max_bottom_deg:
                     continue  # a floor set starts from lying flat, not from a plank's sway
             elif bottom <= settings.bridge_max_pitch_deg:
                 continue  # a bridge set starts from lying flat

@@ -98,6 +98,40 @@ def describe_hold(
     }
 
 
+def _still_postures(grid: Grid, stance: np.ndarray, reps: list[dict[str, Any]],
+                    settings: DetectionSettings) -> tuple[list[Span], np.ndarray]:
+    """The still postures outside the rep sets, with their heights and classes, and the
+    vertical acceleration (``stance`` is not modified)."""
+    stance = stance.copy()
+    for r in reps:
+        # a rep set is one movement: no still posture inside it
+        a, b = grid.index([r["start_s"], r["end_s"]])
+        stance[a : b + 1] = MOVING
+    spans = find_spans(grid, stance, settings)
+    provisional_bounds(grid, spans, smooth(grid.up, max(1, int(round(0.125 * grid.fs)))))
+    acc_up = vertical_acceleration(grid, spans)
+    assign_heights(grid, spans, acc_up, settings)
+    for s in spans:
+        classify_span(s, median(grid.pitch_deg[s.a : s.b]), settings)
+    return spans, acc_up
+
+
+def _within_plank(rep_set: dict[str, Any], spans: list[Span], gap_s: float, min_hold_s: float) -> bool:
+    """Whether a floor hyperextension set lies inside a plank: a plank (of known height, held
+    at least ``min_hold_s``) right up to its start and on from its end, each within ``gap_s``.
+    A superman set is done lying on the floor, a quarter of a metre below a plank, and nobody
+    drops there and rises again in no time; what looks like reps there is the plank's sway.
+    (The top of a set's first or last rep, a second or so long, is no plank.)"""
+    if rep_set["exercise"] != "hyperextension" or rep_set["variant"] != "floor":
+        return False
+    a, b = rep_set["start_s"], rep_set["end_s"]
+    planks = [s for s in spans if s.exercise == "plank" and np.isfinite(s.height_m)
+              and s.end_s - s.start_s >= min_hold_s]
+    before = any(0.0 <= a - s.end_s <= gap_s for s in planks)
+    after = any(0.0 <= s.start_s - b <= gap_s for s in planks)
+    return before and after
+
+
 def detect(
     time_s: np.ndarray,
     pitch_deg: np.ndarray,
@@ -116,17 +150,13 @@ def detect(
     stance = compute_stance(grid, settings)
     reps = find_rep_sets(grid, settings)
     posture = public_posture(stance).astype(np.int8)
-    for r in reps:
-        # a rep set is one movement: no still posture inside it
-        a, b = grid.index([r["start_s"], r["end_s"]])
-        stance[a : b + 1] = MOVING
-    spans = find_spans(grid, stance, settings)
-    provisional_bounds(grid, spans, smooth(grid.up, max(1, int(round(0.125 * grid.fs)))))
-    acc_up = vertical_acceleration(grid, spans)
-    assign_heights(grid, spans, acc_up, settings)
+    spans, acc_up = _still_postures(grid, stance, reps, settings)
+    swayed = [r for r in reps if _within_plank(r, spans, settings.rep_plank_gap_s, settings.min_hold_s)]
+    if swayed:
+        # a plank's sway threw up a floor superman set: the plank goes on through it
+        reps = [r for r in reps if not any(r is q for q in swayed)]
+        spans, acc_up = _still_postures(grid, stance, reps, settings)
     segments: list[dict[str, Any]] = list(reps)
-    for s in spans:
-        classify_span(s, median(grid.pitch_deg[s.a : s.b]), settings)
     # the ends of all holds at once: their movement fits are batched
     refine_bounds(grid, spans, [k for k, s in enumerate(spans) if s.kind == "hold"], acc_up, settings)
     for s in spans:

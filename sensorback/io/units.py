@@ -105,6 +105,9 @@ def resolve_gyro_unit(gyro: np.ndarray, acc_m_s2: np.ndarray, fs: float, unit: s
     ok = np.all(np.isfinite(gyro), axis=1) & np.all(np.isfinite(acc_m_s2), axis=1)
     g = gyro[ok]
     a = acc_m_s2[ok]
+    if g.shape[0] < 3:
+        # too short to see any turning (the reader refuses so few samples anyway)
+        return 1.0, None
     width = max(3, int(round(0.3 * fs)))
     a_s = uniform_filter1d(a, width, axis=0)
     g_s = uniform_filter1d(g, width, axis=0)

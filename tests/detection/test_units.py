@@ -315,3 +315,57 @@ def test_fast_reductions_equal_numpy():
         for a in (x, np.asfortranarray(x), x[3:-2]):
             assert np.array_equal(row_norm(a), np.linalg.norm(a, axis=1))
             assert np.array_equal(row_dot(a, y[: len(a)]), np.sum(a * y[: len(a)], axis=1))
+
+
+def test_a_floor_set_inside_a_plank_is_the_planks_sway():
+    """A floor superman set with a plank held right up to it and on from it is the plank's
+    sway: between a plank and the floor lies a quarter-metre drop and rise, which take time."""
+    from sensorback.detection.holds import Span
+    from sensorback.detection.segments import _within_plank
+
+    def span(start, end, exercise, height=0.5):
+        return Span(0, 1, 6, start_s=start, end_s=end, kind="hold", exercise=exercise, height_m=height)
+
+    floor = {"exercise": "hyperextension", "variant": "floor", "start_s": 14.55, "end_s": 29.04}
+    plank = [span(9.21, 14.5, "plank"), span(29.1, 35.0, "plank")]
+    assert _within_plank(floor, plank, 1.0, 5.0)
+    # the real thing: lying prone before and after, or time to get down in between
+    assert not _within_plank(floor, [span(5.0, 12.0, "plank"), plank[1]], 1.0, 5.0)
+    assert not _within_plank(floor, [Span(0, 1, 5, start_s=9.0, end_s=14.4), plank[1]], 1.0, 5.0)
+    assert not _within_plank({**floor, "variant": "bench"}, plank, 1.0, 5.0)
+    # oracle seed 30: the tops of the first and last reps, a second long and of unknown
+    # height, are no plank
+    tops = [span(13.0, 14.5, "plank", float("nan")), span(29.1, 30.2, "plank", float("nan"))]
+    assert not _within_plank(floor, tops, 1.0, 5.0)
+
+
+def test_a_heavily_swaying_plank_is_one_hold():
+    # our simulator's seed 314: 3.5° RMS sway threw up a 5-rep floor superman set that cut the
+    # 26-s plank in two
+    import warnings
+
+    from sensorback.analysis import analyze
+    from sensorback.simulate import simulate_session
+
+    sim = simulate_session(314)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        segs = analyze(sim.recording).segments
+    first = [s for s in segs if s["start_s"] < 40.0 and s["kind"] != "rest"]
+    assert [(s["kind"], s["exercise"]) for s in first] == [("hold", "plank")]
+    assert first[0]["start_s"] == pytest.approx(9.16, abs=0.3)
+    assert first[0]["end_s"] == pytest.approx(35.03, abs=0.3)
+
+
+def test_a_movement_that_puts_a_posture_far_above_standing_is_dropped():
+    # oracle seed 29: plank -> standing integrated to -1.57 m (truth +0.6), which put the plank
+    # at 1.22 m and called it a bench hyperextension
+    from sensorback.detection.holds import above_standing
+    from sensorback.detection.posture import PRONE_RAISED, UPRIGHT
+
+    assert above_standing(PRONE_RAISED, UPRIGHT, -1.57, 0.3)
+    assert above_standing(UPRIGHT, PRONE_RAISED, 0.63, 0.3)
+    assert not above_standing(PRONE_RAISED, UPRIGHT, 0.6, 0.3)  # getting up from a plank
+    assert not above_standing(UPRIGHT, PRONE_RAISED, -0.1, 0.3)  # onto a bench
+    assert not above_standing(UPRIGHT, PRONE_RAISED, 0.12, 0.3)  # a bench a little higher
+    assert not above_standing(UPRIGHT, UPRIGHT, 0.5, 0.3)
