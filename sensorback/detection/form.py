@@ -18,6 +18,7 @@ import numpy as np
 
 from ..processing.filters import mean, median, runs, smooth
 from ..settings import DetectionSettings
+from .signals import minjerk
 
 _MINJERK_STEPS = np.linspace(0.0, 1.0, 41)
 
@@ -69,18 +70,8 @@ def fit_onset(t: np.ndarray, drift: np.ndarray, amp: float) -> float:
     tt, y = t[::step], drift[::step]
 
     def sse_of(starts: np.ndarray, durations: np.ndarray) -> np.ndarray:
-        s = np.divide(tt - starts[None, :, None], durations[:, None, None])
-        np.clip(s, 0.0, 1.0, out=s)
-        # y − amp·s³·(10 − 15·s + 6·s²), the products in place (s*s*s: s**3 goes through pow)
-        r = s * s
-        r *= s
-        r *= amp
-        poly = 15.0 * s
-        np.subtract(10.0, poly, out=poly)
-        s6 = 6.0 * s
-        s6 *= s
-        poly += s6
-        r *= poly
+        # y − amp·s³·(10 − 15·s + 6·s²)
+        r = minjerk(np.divide(tt - starts[None, :, None], durations[:, None, None]), amp)
         np.subtract(y, r, out=r)
         r *= r
         return np.sum(r, axis=2)

@@ -40,7 +40,7 @@ from .posture import (
     UPRIGHT,
     hysteresis,
 )
-from .signals import Grid
+from .signals import Grid, minjerk
 
 _PAIRS = ({PRONE_FLAT, PRONE_RAISED}, {SUPINE_FLAT, SUPINE_HIPS_UP})
 
@@ -365,20 +365,6 @@ def _bell(s: np.ndarray) -> np.ndarray:
     return 30.0 * s * s * (1.0 - s) ** 2
 
 
-def _minjerk(s: np.ndarray) -> np.ndarray:
-    """Progress of a minimum-jerk step, s³·(10 − 15·s + 6·s²) of ``s`` clipped to [0, 1] (not
-    s**3, which goes through pow), the products in place."""
-    s = np.clip(s, 0.0, 1.0)
-    out = s * s
-    out *= s
-    poly = 15.0 * s
-    np.subtract(10.0, poly, out=poly)
-    s6 = 6.0 * s
-    s6 *= s
-    poly += s6
-    out *= poly
-    return out
-
 
 def _best(sse: np.ndarray) -> tuple[int, ...] | None:
     k = np.unravel_index(int(np.argmin(sse)), sse.shape)
@@ -542,7 +528,7 @@ def fit_step(t: np.ndarray, x: np.ndarray) -> tuple[float, float]:
     coarse grid then fine)."""
 
     def sse_of(starts: np.ndarray, durations: np.ndarray) -> np.ndarray:
-        r = _minjerk((t - starts[None, :, None]) / durations[:, None, None])
+        r = minjerk((t - starts[None, :, None]) / durations[:, None, None])
         np.subtract(x, r, out=r)
         r *= r
         sse = np.sum(r, axis=2)

@@ -103,6 +103,24 @@ class Grid:
         return np.clip(i, 0, max(self.n - 1, 0))
 
 
+def minjerk(s: np.ndarray, scale: float | np.ndarray | None = None) -> np.ndarray:
+    """Progress of a minimum-jerk movement, s³·(10 − 15·s + 6·s²) of ``s`` clipped to [0, 1]
+    (times ``scale`` if given, applied after s³), computed with products in place (not s**3,
+    which goes through pow)."""
+    s = np.clip(s, 0.0, 1.0)
+    out = s * s
+    out *= s
+    if scale is not None:
+        out *= scale
+    poly = 15.0 * s
+    np.subtract(10.0, poly, out=poly)
+    s6 = 6.0 * s
+    s6 *= s
+    poly += s6
+    out *= poly
+    return out
+
+
 def up_vector(pitch_deg: np.ndarray, roll_deg: np.ndarray, posterior_sign: np.ndarray) -> np.ndarray:
     """Unit up-vector in body axes from pitch, roll and the sign of its posterior component.
 
