@@ -365,7 +365,6 @@ def _bell(s: np.ndarray) -> np.ndarray:
     return 30.0 * s * s * (1.0 - s) ** 2
 
 
-
 def _best(sse: np.ndarray) -> tuple[int, ...] | None:
     k = np.unravel_index(int(np.argmin(sse)), sse.shape)
     return tuple(int(i) for i in k) if np.isfinite(sse[k]) else None
@@ -375,7 +374,7 @@ def _bells(tt: np.ndarray, valid: np.ndarray, peak_t: np.ndarray, durations: np.
            shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The speed profiles ``_bell(s) / d`` (zero on padding) for each problem, duration and
     shift of the middle from the peak, shape (p, d, s, n); and the movements' start times
-    (p, d, s).  See :func:`_half_bell_sse` for the arguments."""
+    (p, d, s).  See :func:`_best_half_bells` for the arguments."""
     d = durations[:, :, None, None]
     start = peak_t[:, None, None, None] + shifts[:, None, :, None] - d / 2
     # f = _bell(s) / d · valid, written in place: 30·(s·(1 − s))² / d
@@ -403,31 +402,19 @@ def _residuals(f: np.ndarray, yy: np.ndarray, amp: np.ndarray) -> np.ndarray:
     return np.einsum("...n,...n->...", r, r)
 
 
-def _half_bell_sse(tt: np.ndarray, yy: np.ndarray, valid: np.ndarray, peak_t: np.ndarray,
-                   durations: np.ndarray, shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Residual of the best-scaled speed profile for each problem, duration and shift of the
-    middle from the peak, shape (p, d, s); and the movements' start times.
-
-    ``tt``, ``yy`` (p, n) hold each problem's samples padded at the end, where ``valid`` is
-    False (the padding adds exact zeros to the sums); ``durations`` (p, d), ``shifts`` (p, s).
-    """
-    f, start = _bells(tt, valid, peak_t, durations, shifts)
-    den, _, amp = _amplitudes(f, yy)
-    sse = _residuals(f, yy[:, None, None, :], amp)
-    sse[(amp <= 0) | (den <= 0)] = np.inf
-    return sse, start
-
-
 def _best_half_bells(tt: np.ndarray, yy: np.ndarray, valid: np.ndarray, peak_t: np.ndarray,
                      durations: np.ndarray, shifts: np.ndarray, allowed: np.ndarray | None = None,
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_best_each` of :func:`_half_bell_sse` (over the ``allowed`` durations and shifts,
-    (p, d, s), if given) and the start times, the same result with a fraction of the work.
+    """Best duration and shift (:func:`_best_each`) of the best-scaled speed profile of each
+    problem, over the ``allowed`` durations and shifts ((p, d, s), if given), and the
+    movements' start times (p, d, s).
 
+    ``tt``, ``yy`` (p, n) hold each problem's samples padded at the end, where ``valid`` is
+    False (the padding adds exact zeros to the sums); ``durations`` (p, d), ``shifts`` (p, s).
     The residual of the best amplitude is Σy² − amp·Σf·y, which needs no residuals; but it
     loses digits to cancellation, which can reorder near-ties.  It only ranks: the residuals
-    are summed exactly, as :func:`_half_bell_sse` does, for every fit within far more than
-    that rounding (1e-9·Σy²) of the lowest, and the best of them wins.
+    Σ(y − amp·f)² are summed exactly for every fit within far more than that rounding
+    (1e-9·Σy²) of the lowest, and the best of them wins.
     """
     f, start = _bells(tt, valid, peak_t, durations, shifts)
     den, num, amp = _amplitudes(f, yy)

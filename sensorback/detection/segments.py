@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..processing.filters import median, smooth
+from ..processing.filters import mean, median, smooth
 from ..settings import DetectionSettings
 from .breathing import breathing_lift, breathing_rate
 from .form import find_form_breaks
@@ -54,11 +54,11 @@ def _stats(x: np.ndarray) -> dict[str, float]:
     and ``np.std`` (the same sums), without their overhead on the many short holds."""
     if not x.size:
         return {}
-    mean = np.add.reduce(x) / x.size
-    dev = x - mean
+    m = mean(x)
+    dev = x - m
     dev *= dev
     sd = np.sqrt(np.add.reduce(dev) / x.size)
-    return {"mean": float(mean), "median": median(x), "sd": float(sd), "min": float(x.min()), "max": float(x.max())}
+    return {"mean": m, "median": median(x), "sd": float(sd), "min": float(x.min()), "max": float(x.max())}
 
 
 def describe_hold(

@@ -275,7 +275,15 @@ def test_breathing_lift_removes_the_rotation_about_the_hips():
 def test_half_bell_ranking_finds_the_exact_best_fit():
     # the cheap residual identity only ranks: the winner is the argmin of the exact residuals
     from sensorback.detection.holds import (
-        _COARSE_DURATIONS, _COARSE_SHIFTS, _best_each, _best_half_bells, _half_bell_sse)
+        _COARSE_DURATIONS, _COARSE_SHIFTS, _amplitudes, _bells, _best_each, _best_half_bells, _residuals)
+
+    def exact_sse(tt, yy, valid, peak_t, durations, shifts):
+        # every residual summed, no ranking: the reference
+        f, start = _bells(tt, valid, peak_t, durations, shifts)
+        den, _, amp = _amplitudes(f, yy)
+        sse = _residuals(f, yy[:, None, None, :], amp)
+        sse[(amp <= 0) | (den <= 0)] = np.inf
+        return sse, start
 
     rng = np.random.default_rng(10)
     for trial in range(40):
@@ -290,7 +298,7 @@ def test_half_bell_ranking_finds_the_exact_best_fit():
         peak_t = rng.uniform(0, 8, p)
         durations = np.broadcast_to(_COARSE_DURATIONS, (p, _COARSE_DURATIONS.size))
         shifts = np.broadcast_to(_COARSE_SHIFTS, (p, _COARSE_SHIFTS.size))
-        sse, start = _half_bell_sse(tt, yy, valid, peak_t, durations, shifts)
+        sse, start = exact_sse(tt, yy, valid, peak_t, durations, shifts)
         allowed = rng.random(sse.shape) < 0.8
         kd, ks, ok, start2 = _best_half_bells(tt, yy, valid, peak_t, durations, shifts, allowed)
         sse[~allowed] = np.inf
