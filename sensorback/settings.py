@@ -212,12 +212,19 @@ class DetectionSettings:
     """... or, if more, this many times the spread (scaled median absolute value) of the
     displacements that the same integration gives over equally long windows elsewhere in the
     still run (what the hold's own sway integrates to)."""
-    plank_height_m: float = 0.45
-    plank_height_sd_m: float = 0.09
-    """Sacrum height of a plank (mean, spread between people)."""
-    floor_height_m: float = 0.22
-    floor_height_sd_m: float = 0.05
-    """Sacrum height of a floor hyperextension (superman) hold."""
+    plank_above_prone_m: tuple[float, ...] = (0.15, 0.28)
+    plank_above_prone_sd_m: tuple[float, ...] = (0.045, 0.055)
+    plank_form_weights: tuple[float, ...] = (0.7, 0.3)
+    """How far a plank holds the sacrum above where it lies face down (mean, spread between
+    people), on the forearms and on straight arms, and how often each is done.  On the
+    forearms the shoulders are an upper arm's length (about 0.35 m) up and the hip joints,
+    three fifths of the way from the ankles, about 0.26 m; the sacrum's surface is some 0.10 m
+    behind them: about 0.37 m, against 0.22 m lying prone.  Straight arms lift the shoulders
+    to about 0.6 m and the sacrum to about 0.5 m."""
+    superman_above_prone_m: float = 0.0
+    superman_above_prone_sd_m: float = 0.03
+    """In a floor hyperextension (superman) the pelvis stays on the floor: its sacrum sits
+    where it lies prone, within a few centimetres (how it rocks as the trunk and legs lift)."""
     plank_odds: float = 2.0
     """How much likelier a raised face-down hold is a plank than a superman before its height."""
     bench_min_height_m: float = 0.80

@@ -55,6 +55,8 @@ class Span:
     activity_deg_s: float = float("nan")
     height_m: float = float("nan")
     height_sd_m: float = float("nan")
+    above_prone_m: float = float("nan")
+    above_prone_sd_m: float = float("nan")
     kind: str = "rest"
     exercise: str | None = None
     variant: str | None = None
@@ -302,10 +304,22 @@ def assign_heights(
             links.append((k, 2, settings.posture_level_sd_m))
     used = sorted({g for _, g, _ in links})
     renumber = {g: i for i, g in enumerate(used)}
-    h, sd = solve_heights(n, edges, [], levels=[levels[g] for g in used],
-                          links=[(k, renumber[g], sd_m) for k, g, sd_m in links])
+    h, sd, lev, lev_sd, cov = solve_heights(n, edges, [], levels=[levels[g] for g in used],
+                                            links=[(k, renumber[g], sd_m) for k, g, sd_m in links],
+                                            with_levels=True)
+    # how far above this person's prone level each posture sits (a superman's pelvis lies
+    # there); with no prone rest to measure the level, its population prior
+    if 1 in renumber:
+        p = renumber[1]
+        above = h - lev[p]
+        above_var = sd**2 + lev_sd[p] ** 2 - 2.0 * cov[:, p]
+    else:
+        above = h - settings.prone_height_m
+        above_var = sd**2 + settings.prone_height_sd_m**2
+    above_sd = np.sqrt(np.clip(above_var, 0.0, None))
     for k, s in enumerate(spans):
         s.height_m, s.height_sd_m = float(h[k]), float(sd[k])
+        s.above_prone_m, s.above_prone_sd_m = float(above[k]), float(above_sd[k])
 
 
 def above_standing(from_stance: int, to_stance: int, dh_m: float, margin_m: float) -> bool:
@@ -326,14 +340,16 @@ def _gauss(x: float, mean: float, sd: float) -> float:
     return float(np.exp(-0.5 * ((x - mean) / sd) ** 2) / sd)
 
 
-def is_floor_height(height_m: float, sd_m: float, settings: DetectionSettings = DetectionSettings()) -> bool:
-    """Whether a raised face-down hold at this sacrum height (± its uncertainty) is on the floor
-    (a superman) rather than a plank: the likelier of the two height distributions, weighted
-    by how much more common planks are."""
+def is_floor_height(above_prone_m: float, sd_m: float, settings: DetectionSettings = DetectionSettings()) -> bool:
+    """Whether a raised face-down hold whose sacrum sits ``above_prone_m`` (± ``sd_m``) above
+    the person's prone lying level is on the floor (a superman) rather than a plank: the
+    likelier of the two, weighted by how much more common planks are.  A plank is held on the
+    forearms or, less often, on straight arms (``plank_above_prone_m``, a mixture)."""
     s = settings
     sd = sd_m if np.isfinite(sd_m) else 0.2
-    plank = _gauss(height_m, s.plank_height_m, float(np.hypot(s.plank_height_sd_m, sd)))
-    floor = _gauss(height_m, s.floor_height_m, float(np.hypot(s.floor_height_sd_m, sd)))
+    plank = sum(w * _gauss(above_prone_m, m, float(np.hypot(spread, sd)))
+                for w, m, spread in zip(s.plank_form_weights, s.plank_above_prone_m, s.plank_above_prone_sd_m))
+    floor = _gauss(above_prone_m, s.superman_above_prone_m, float(np.hypot(s.superman_above_prone_sd_m, sd)))
     return floor > s.plank_odds * plank
 
 
@@ -352,9 +368,9 @@ def classify_span(span: Span, pitch_deg: float, settings: DetectionSettings = De
     elif st in (PRONE_RAISED, PRONE_FLAT):
         if known and h >= s.bench_min_height_m:
             span.kind, span.exercise, span.variant = "hold", "hyperextension", "bench"
-        elif st == PRONE_RAISED and known and is_floor_height(h, span.height_sd_m, s):
+        elif st == PRONE_RAISED and known and is_floor_height(span.above_prone_m, span.above_prone_sd_m, s):
             span.kind, span.exercise, span.variant = "hold", "hyperextension", "floor"
-        elif st == PRONE_RAISED or (active and known and not is_floor_height(h, span.height_sd_m, s)):
+        elif st == PRONE_RAISED or (active and known and not is_floor_height(span.above_prone_m, span.above_prone_sd_m, s)):
             # a plank held low (or sagging from the start) is still a plank: high and swaying
             span.kind, span.exercise = "hold", "plank"
 

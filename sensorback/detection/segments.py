@@ -94,7 +94,8 @@ def describe_hold(
         "form_breaks": breaks, **drift,
         "jerks": find_jerks(g_t, g_p, g_r, grid.speed_fine[ia:ib], grid.fs, settings),
         "pitch_deg": _stats(pitch[ja:jb]), "roll_deg": _stats(roll[ja:jb]),
-        "height_m": span.height_m,
+        "height_m": span.height_m, "height_sd_m": span.height_sd_m,
+        "height_above_prone_m": span.above_prone_m,
     }
 
 

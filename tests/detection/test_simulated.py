@@ -20,9 +20,10 @@ def test_hold_f1_regression_gate(sim_score):
     assert sim_score.hold_f1 >= 0.93, sim_score.summary()
 
 
-@pytest.mark.xfail(strict=True, reason="hold F1 is 0.941 on these sessions: plank, floor and bench "
-                   "hyperextension holds look alike and are told apart by sacrum height, which slow, mostly "
-                   "vertical movements (lowering from a plank) integrate to ±10 cm; acceptance asks 0.97")
+@pytest.mark.xfail(strict=True, reason="hold F1 is 0.951 on these sessions: plank, floor and bench "
+                   "hyperextension holds look alike and are told apart by sacrum height; the movements "
+                   "integrate to 3-6 cm typically, but a tenth of them err by 10-30 cm, and with no prone "
+                   "rest the person's own floor level is only known to ±4 cm; acceptance asks 0.97")
 def test_hold_f1_at_acceptance(sim_score):
     assert sim_score.hold_f1 >= 0.97
 

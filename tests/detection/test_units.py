@@ -83,14 +83,18 @@ def test_standing_spans_share_one_level_that_the_movements_pull_to_the_person():
     kinds = "SPSPSSSFSS"
     true = {"S": 0.92, "P": 0.22, "F": 0.24}
     edges = [(i, i + 1, 0.0, 0.03) if kinds[i] == kinds[i + 1] == "S"
-             else (i, i + 1, true[kinds[i + 1]] - true[kinds[i]], 0.12) for i in range(len(kinds) - 1)]
+             else (i, i + 1, true[kinds[i + 1]] - true[kinds[i]], edge_sd(6.0)) for i in range(len(kinds) - 1)]
     levels = [(1.0, 0.08), (0.22, 0.04)]
     links = [(i, "SP".index(k), 0.025) for i, k in enumerate(kinds) if k in "SP"]
-    h, sd = solve_heights(len(kinds), edges, [], levels=levels, links=links)
+    h, sd, lev, lev_sd, cov = solve_heights(len(kinds), edges, [], levels=levels, links=links, with_levels=True)
     standing = h[[i for i, k in enumerate(kinds) if k == "S"]]
     assert np.ptp(standing) < 0.005  # one level, wherever the span sits in the chain
     assert standing.max() < 0.965  # per-span priors: 0.97-1.0
-    assert h[7] < 0.29 and is_floor_height(h[7], sd[7])  # per-span priors: 0.32, a plank
+    # the superman sits on the person's prone level, and its offset from it is surer than its
+    # height: both rest on the same movements from the same standing level
+    above, above_sd = h[7] - lev[1], np.sqrt(sd[7] ** 2 + lev_sd[1] ** 2 - 2 * cov[7, 1])
+    assert h[7] < 0.29 and above < 0.05 and above_sd < sd[7]
+    assert is_floor_height(above, above_sd)
     # standing more often does not make the person's height surer than the population's spread
     h, sd = solve_heights(7, [], [], levels=[(1.0, 0.08)], links=[(i, 0, 0.025) for i in range(7)])
     assert h == pytest.approx(np.full(7, 1.0)) and sd == pytest.approx(np.full(7, np.hypot(0.08, 0.025)))
@@ -117,13 +121,30 @@ def test_shared_levels_solve_exactly_as_the_dense_least_squares():
     M = X.T @ W @ X + np.diag(np.r_[np.full(n, 1e-9), 0.0, 0.0])
     assert h == pytest.approx(np.linalg.solve(M, X.T @ W @ np.array(y))[:n], abs=1e-9)
     assert sd == pytest.approx(np.sqrt(np.diag(np.linalg.inv(M)))[:n], abs=1e-9)
+    h2, sd2, lev, lev_sd, cov = solve_heights(n, edges, priors, iterations=1, levels=levels, links=links,
+                                              with_levels=True)
+    inv = np.linalg.inv(M)
+    assert h2 == pytest.approx(h, abs=1e-12) and sd2 == pytest.approx(sd, abs=1e-12)
+    assert lev == pytest.approx(np.linalg.solve(M, X.T @ W @ np.array(y))[n:], abs=1e-9)
+    assert lev_sd == pytest.approx(np.sqrt(np.diag(inv))[n:], abs=1e-9)
+    assert cov == pytest.approx(inv[:n, n:], abs=1e-9)
+
+
+def test_a_raised_face_down_hold_is_a_superman_where_it_sits_on_the_prone_level():
+    # a superman's pelvis stays on the floor; a plank holds it 0.15 m (forearms) to 0.28 m
+    # (straight arms) higher
+    assert is_floor_height(0.0, 0.03) and is_floor_height(0.04, 0.03)
+    assert not is_floor_height(0.15, 0.03) and not is_floor_height(0.28, 0.03)
+    assert not is_floor_height(0.45, 0.03)  # far above both: no reason to call it a superman
+    # when the offset says little, planks being the commoner exercise decide
+    assert not is_floor_height(0.05, 0.3) and not is_floor_height(0.05, float("nan"))
 
 
 def test_an_edge_from_a_posture_still_moving_counts_for_little():
     # seed 112 of the oracle: getting up from the floor pauses for a second (plank -> 1 s
     # "prone" -> standing); both movements read about a metre too low, and a plank that
     # trusted them sat at 1.8 m
-    assert edge_sd(5.0, -0.2) == edge_sd(5.0) == pytest.approx(0.12)
+    assert edge_sd(5.0, -0.2) == edge_sd(5.0) == pytest.approx(0.05)
     sd = [edge_sd(6.0), edge_sd(2.7, 0.23), edge_sd(5.5, 0.24)]
     assert sd[1] > 0.5 and sd[2] > 1.0
     edges = [(0, 1, -0.68, sd[0]), (1, 2, -0.18, sd[1]), (2, 3, -0.75, sd[2])]
