@@ -266,12 +266,13 @@ def edge_sd(duration_s: float, unsettled_m_s2: float = 0.0) -> float:
     """Standard deviation (m) of a zero-velocity displacement over a movement of this length.
 
     1 cm plus 8 mm per second of movement: what is left after the zero-velocity update grows
-    about linearly with the movement's length.  Measured against ground truth over 1181
-    movements of 3-12 s (independent simulator, seeds 0-39 and 100-164), the median absolute
-    error was 1.3, 2.3, 2.9, 3.8 and 5.7 cm for movements of 3-4, 4-5, 5-6, 6-8 and 8-12 s,
-    which this matches at 1.48 times the median (a normal's sd).  The errors have heavy tails
-    (a tenth of them beyond 2.5 sd); the robust solve (:func:`solve_heights`) discounts those
-    that the other movements contradict.
+    about linearly with the movement's length.  Measured against ground truth over 1155
+    movements of 2-12 s with settled ends (independent simulator, seeds 0-39 and 100-164), the
+    median absolute error was 1.3, 2.3, 2.9, 3.8 and 5.7 cm for movements of 3-4, 4-5, 5-6, 6-8
+    and 8-12 s, which this matches at 1.48 times the median (a normal's sd).  The errors have
+    heavy tails: 10 % of them lie beyond 2 sd and 4 % beyond 3 sd (a normal's 5 % and 0.3 %);
+    the robust solve (:func:`solve_heights`) discounts those that the other movements
+    contradict.
 
     ``unsettled_m_s2`` is how much more linear acceleration than a still posture shows at the
     end points (e.g. a short pause while getting up from the floor): there the body may still
