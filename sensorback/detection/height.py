@@ -174,17 +174,14 @@ def solve_heights(
         Only ``with_levels``: covariance of each posture's height with each level.
     """
     if n == 0:
-        empty = (np.empty(0), np.empty(0))
-        return empty + (np.asarray([h for h, _ in levels], float), np.asarray([s for _, s in levels], float),
-                        np.zeros((0, len(levels)))) if with_levels else empty
+        return _unsolved(n, levels, with_levels)
     e = np.array(edges, dtype=float).reshape(-1, 4)
     pr = np.array(priors, dtype=float).reshape(-1, 3)
     lv = np.array(levels, dtype=float).reshape(-1, 2)
     lk = np.array(links, dtype=float).reshape(-1, 3)
     m = len(lv)
     if not len(e) and not len(pr) and not len(lk):
-        nothing = (np.full(n, np.nan), np.full(n, np.nan))
-        return nothing + (lv[:, 0].copy(), lv[:, 1].copy(), np.zeros((n, m))) if with_levels else nothing
+        return _unsolved(n, levels, with_levels)
     src = np.concatenate((e[:, 0], np.full(len(pr), -1.0))).astype(int)
     dst = np.concatenate((e[:, 1], pr[:, 0])).astype(int)
     val = np.concatenate((e[:, 2], pr[:, 1]))
@@ -242,11 +239,20 @@ def solve_heights(
     h[~reach] = np.nan
     out_sd[~reach] = np.nan
     if with_levels:
-        if not m:
-            lev = np.empty(0)
+        lev = lev if m else np.empty(0)
         cross[~reach] = 0.0
         return h, out_sd, lev, np.sqrt(np.clip(lev_var, 0.0, None)), cross
     return h, out_sd
+
+
+def _unsolved(n: int, levels: list[tuple[float, float]], with_levels: bool) -> tuple[np.ndarray, ...]:
+    """What :func:`solve_heights` returns when nothing ties the postures to a height: NaN
+    heights, and the levels as their priors say."""
+    out = (np.full(n, np.nan), np.full(n, np.nan))
+    if not with_levels:
+        return out
+    lv = np.asarray(levels, dtype=float).reshape(-1, 2)
+    return out + (lv[:, 0].copy(), lv[:, 1].copy(), np.zeros((n, len(lv))))
 
 
 def _inverse_diagonal(chol: np.ndarray, block: int = 256) -> np.ndarray:
