@@ -53,7 +53,8 @@ def gravity_at(coef: np.ndarray, up: np.ndarray) -> np.ndarray:
 
 def vertical_displacement(t: np.ndarray, acc_up: np.ndarray, i0: int, i1: int, settle: int,
                           before: int = 0, after: int = 0) -> float:
-    """Vertical displacement (m, up positive) of the sensor from grid index ``i0`` to ``i1``.
+    """Vertical displacement (m, up positive) of the sensor from grid index ``i0`` to ``i1``,
+    with zero velocity at both.
 
     ``acc_up`` is the vertical linear acceleration: specific force along the up-vector minus
     the gravity the sensor reads at rest there (:func:`gravity_at`).  The sensor is taken as
@@ -61,7 +62,8 @@ def vertical_displacement(t: np.ndarray, acc_up: np.ndarray, i0: int, i1: int, s
     and so is any constant residual, by forcing zero velocity at ``i1``.  That remainder is the
     mean over the ``before`` samples up to ``i0`` and the ``after`` samples from ``i1`` (still
     posture on either side, where sway averages out), or, where these are 0, over ``settle``
-    samples inside the ends.
+    samples inside the ends.  :func:`displacement_between_stretches` is better where the
+    postures on either side last a few seconds.
     """
     a = acc_up[i0 : i1 + 1]
     r0 = mean(acc_up[i0 - before + 1 : i0 + 1] if before > 0 else a[:settle])
@@ -84,6 +86,46 @@ def vertical_displacement(t: np.ndarray, acc_up: np.ndarray, i0: int, i1: int, s
     v -= c
     v *= dt
     return float(np.add.reduce(v))
+
+
+def displacement_between_stretches(t: np.ndarray, acc_up: np.ndarray, s0: int, i0: int, i1: int,
+                                   e1: int) -> tuple[float, float]:
+    """Vertical displacement (m, up positive) from the still stretch ``[s0, i0]`` to the still
+    stretch ``[i1, e1]`` (grid indices): the difference of their mean heights, and the larger
+    RMS residual (m) of the fit inside either stretch.
+
+    A zero velocity at one instant (:func:`vertical_displacement`) is wrong by the sway's speed,
+    centimetres per second in a shaky hold, and that error grows over a movement of several
+    seconds into centimetres.  Here the postures are still only on average: ``acc_up`` is
+    integrated twice over the whole window, and a least-squares fit, over the samples of the
+    two stretches, of a constant height in each plus the integrals of an unknown initial
+    velocity and of an unknown remaining acceleration in each stretch (``r0`` before ``i0``,
+    ``r1`` after ``i1``, blended linearly across the movement) leaves the two heights.  Long
+    stretches average the sway out; a residual of more than the sway's millimetres says that
+    a stretch was not still (the movement began inside it).
+    """
+    tt = t[s0 : e1 + 1]
+    k0, k1 = i0 - s0 + 1, i1 - s0
+    dt = np.empty(tt.size)
+    dt[0] = 0.0
+    np.subtract(tt[1:], tt[:-1], out=dt[1:])
+
+    def twice(y: np.ndarray) -> np.ndarray:
+        return np.cumsum(np.cumsum(y * dt) * dt)
+
+    w0 = np.interp(tt, (tt[k0 - 1], tt[k1]), (1.0, 0.0))
+    still = np.r_[0:k0, k1 : tt.size]
+    X = np.zeros((tt.size, 5))
+    X[:k0, 0] = 1.0
+    X[k1:, 1] = 1.0
+    X[:, 2] = tt - tt[0]
+    X[:, 3] = twice(w0)
+    X[:, 4] = twice(1.0 - w0)
+    x = twice(acc_up[s0 : e1 + 1])
+    coef, *_ = np.linalg.lstsq(X[still], x[still], rcond=None)
+    res = x[still] - X[still] @ coef
+    worst = max(float(np.sqrt(np.mean(res[:k0] ** 2))), float(np.sqrt(np.mean(res[k0:] ** 2))))
+    return float(coef[1] - coef[0]), worst
 
 
 def vertical_movement(t: np.ndarray, acc_up: np.ndarray, lo: int, hi: int, ref: int,
@@ -269,20 +311,22 @@ def _inverse_diagonal(chol: np.ndarray, block: int = 256) -> np.ndarray:
 
 
 def edge_sd(duration_s: float, unsettled_m_s2: float = 0.0) -> float:
-    """Standard deviation (m) of a zero-velocity displacement over a movement of this length.
+    """Standard deviation (m) of a displacement measured over a movement of this length.
 
-    1 cm plus 8 mm per second of movement: what is left after the zero-velocity update grows
-    about linearly with the movement's length.  Measured against ground truth over 1155
-    movements of 2-12 s with settled ends (independent simulator, seeds 0-39 and 100-164), the
-    median absolute error was 1.3, 2.3, 2.9, 3.8 and 5.7 cm for movements of 3-4, 4-5, 5-6, 6-8
-    and 8-12 s, which this matches at 1.48 times the median (a normal's sd).  The errors have
-    heavy tails: 10 % of them lie beyond 2 sd and 4 % beyond 3 sd (a normal's 5 % and 0.3 %);
-    the robust solve (:func:`solve_heights`) discounts those that the other movements
-    contradict.
+    5 mm plus 7 mm per second of movement: what is left after the integration grows about
+    linearly with the movement's length.  Measured against ground truth over 1181 movements of
+    3-12 s between still stretches (:func:`displacement_between_stretches`; independent
+    simulator, seeds 0-39 and 100-164), the median absolute error was 1.4, 2.5, 2.4, 3.2 and
+    4.8 cm for movements of 3-4, 4-5, 5-6, 6-8 and 8-12 s, which this matches at about 1.5
+    times the median (a normal's sd).  The errors have heavy tails: 10 % of them lie beyond
+    2 sd and 3.5 % beyond 3 sd (a normal's 5 % and 0.3 %); the robust solve
+    (:func:`solve_heights`) discounts those that the other movements contradict.  With zero
+    velocity at the movement's ends instead of still stretches, the medians were about the same
+    but the tails twice as heavy (14 % against 8 % of errors beyond 10 cm, seeds 0-23).
 
     ``unsettled_m_s2`` is how much more linear acceleration than a still posture shows at the
     end points (e.g. a short pause while getting up from the floor): there the body may still
     be moving, and a residual velocity of about that much per second of the movement shifts
     the displacement by up to its product with the duration.
     """
-    return float(np.hypot(0.01 + 0.008 * duration_s, max(unsettled_m_s2, 0.0) * duration_s))
+    return float(np.hypot(0.005 + 0.007 * duration_s, max(unsettled_m_s2, 0.0) * duration_s))

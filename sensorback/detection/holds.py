@@ -21,6 +21,7 @@ import numpy as np
 from ..processing.filters import mean, median, runs
 from ..settings import DetectionSettings
 from .height import (
+    displacement_between_stretches,
     edge_sd,
     fit_gravity,
     gravity_at,
@@ -217,6 +218,25 @@ def _quietest(grid: Grid, a: int, b: int) -> int:
     return a + int(np.argmin(grid.jolt[a:b]))
 
 
+def _displacement(grid: Grid, acc_up: np.ndarray, p: Span, q: Span, i0: int, i1: int,
+                  settings: DetectionSettings) -> float:
+    """Vertical displacement from span ``p`` to span ``q`` across the movement ``[i0, i1]``:
+    between the mean heights of still stretches of up to ``zupt_stretch_s`` on either side
+    (:func:`.height.displacement_between_stretches`), or, where a span is shorter than
+    ``zupt_min_stretch_s`` or a stretch proves not still (``zupt_stretch_max_residual_m``), with
+    zero velocity at ``i0`` and ``i1`` (:func:`.height.vertical_displacement`)."""
+    ref = max(1, int(round(1.0 * grid.fs)))
+    before, after = i0 - p.a + 1, q.b - i1
+    longest = int(round(settings.zupt_stretch_s * grid.fs))
+    if min(before, after) >= settings.zupt_min_stretch_s * grid.fs:
+        dh, residual = displacement_between_stretches(grid.t, acc_up, i0 - min(before, longest) + 1, i0, i1,
+                                                      i1 + min(after, longest) - 1)
+        if residual <= settings.zupt_stretch_max_residual_m:
+            return dh
+    settle = max(1, int(round(0.2 * grid.fs)))
+    return vertical_displacement(grid.t, acc_up, i0, i1, settle, before=min(before, ref), after=min(after, ref))
+
+
 def assign_heights(
     grid: Grid, spans: list[Span], acc_up: np.ndarray, settings: DetectionSettings = DetectionSettings()
 ) -> None:
@@ -267,8 +287,7 @@ def assign_heights(
             # through gait would only add error
             edges.append((k, k2, 0.0, 0.03))
         elif 0 < dur <= settings.max_zupt_s and grid.valid[i0 : i1 + 1].all():
-            dh = vertical_displacement(grid.t, acc_up, i0, i1, settle,
-                                       before=min(i0 - p.a + 1, ref), after=min(q.b - i1, ref))
+            dh = _displacement(grid, acc_up, p, q, i0, i1, settings)
             still = settings.zupt_still_jolt_m_s2
             if p.b == q.a:
                 # ends at fixed offsets inside the postures, where a shaky hold's sway averages

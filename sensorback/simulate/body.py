@@ -112,6 +112,7 @@ def build_motion(
     phase_index = np.full(n, -1)
     d_pitch = np.zeros(n)  # body-frame perturbations (deg): nose-up pitch, roll about spine
     d_roll = np.zeros(n)
+    d_heading = np.zeros(n)  # the weaving of a walk (deg)
     pos_extra = np.zeros((n, 3))
     sway_rms = np.full(n, np.nan)
     truth: list[dict] = []
@@ -197,7 +198,7 @@ def build_motion(
             f = p["cadence_hz"]
             d_pitch[sel] += 3.0 * np.sin(2 * np.pi * f * tr)
             d_roll[sel] += 4.0 * np.sin(np.pi * f * tr)
-            heading[sel] += 25.0 * np.sin(2 * np.pi * tr / 12.0) + 0.5 * np.sin(np.pi * f * tr) * 5
+            d_heading[sel] += 25.0 * np.sin(2 * np.pi * tr / 12.0) + 0.5 * np.sin(np.pi * f * tr) * 5
             pos_extra[sel, 2] += 0.025 * np.sin(2 * np.pi * f * tr)
             pos_extra[sel, 0] += 0.01 * np.sin(2 * np.pi * f * tr + 0.7)
             pos_extra[sel, 1] += 0.02 * np.sin(np.pi * f * tr)
@@ -227,12 +228,27 @@ def build_motion(
     heading[tail] = headings[-1]
     height[tail] = phases[-1].posture.height_m
 
-    # Smooth the phase-boundary steps of the perturbations (they start and stop with phases).
+    # The perturbations start and stop with their phases: smooth those steps, as a body moves.
+    # Inside a phase the fast part (tremor, jerks) stays; towards its edges it fades into the
+    # low-passed signal over ``fade_s``, so that no angle or position jumps (a jump of a few
+    # millimetres would read as an acceleration doublet of tens of m/s²).
     sos = butter(2, 4.0, fs=fs_int, output="sos")
-    d_pitch_s = sosfiltfilt(sos, d_pitch)
-    # keep tremor (high frequency) inside holds: add back the part above 4 Hz
-    d_pitch = d_pitch_s + (d_pitch - sosfiltfilt(sos, d_pitch)) * (phase_index >= 0)
-    d_roll = sosfiltfilt(sos, d_roll) + (d_roll - sosfiltfilt(sos, d_roll)) * (phase_index >= 0)
+    fade_s = 0.3
+    keep_fast = np.zeros(n)
+    for tm in timing:
+        inside = (t >= tm.start_s) & (t < tm.end_s)
+        edge_dist = np.minimum(t[inside] - tm.start_s, tm.end_s - t[inside])
+        keep_fast[inside] = min_jerk(edge_dist / fade_s)
+
+    def smooth_edges(x: np.ndarray) -> np.ndarray:
+        slow = sosfiltfilt(sos, x, axis=0)
+        w = keep_fast if x.ndim == 1 else keep_fast[:, None]
+        return slow + (x - slow) * w
+
+    d_pitch = smooth_edges(d_pitch)
+    d_roll = smooth_edges(d_roll)
+    pos_extra = smooth_edges(pos_extra)
+    heading = heading + smooth_edges(d_heading)
 
     # Pitch perturbations act on the cranial axis' elevation directly (whatever the posture);
     # roll perturbations rotate the trunk about its own long axis.

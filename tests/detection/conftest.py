@@ -8,7 +8,7 @@ import pytest
 
 from .scoring import Score, recording_from_oracle, truth_from_oracle, truth_from_sim
 
-SIM_SEEDS = range(300, 324)
+SIM_SEEDS = range(300, 348)
 ORACLE_SEEDS = range(200, 212)
 
 
@@ -20,7 +20,7 @@ def _analyse(rec):
 
 @pytest.fixture(scope="session")
 def sim_score() -> Score:
-    """Our simulator: 24 sessions, 25–200 Hz, random mounts, noise, bias, drift, packet loss."""
+    """Our simulator: 48 sessions, 25–200 Hz, random mounts, noise, bias, drift, packet loss."""
     from sensorback.simulate import simulate_session
 
     score = Score()
