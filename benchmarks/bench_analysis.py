@@ -7,14 +7,22 @@ time of this process (the best of the repeats) and multiples of real time from t
 on a shared machine the wall time also counts waiting for a core.  ``pandas read_csv`` of the
 same data as CSV (and ``sensorback.read`` of it, with its unit and time-base checks) is there
 for scale.
+
+One core: BLAS is held to one thread (unless ``OPENBLAS_NUM_THREADS`` and the like are set), as
+its threads would spin on the other cores for the small matrices here, doubling the CPU time
+for the same wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import numpy as np
 import pandas as pd

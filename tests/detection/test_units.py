@@ -16,8 +16,8 @@ from sensorback.detection.height import (
 from sensorback.detection.holds import fit_half_bell, fit_step, is_floor_height
 from sensorback.detection.jerks import find_jerks
 from sensorback.detection.posture import hysteresis
-from sensorback.detection.signals import make_grid
 from sensorback.detection.reps import find_rep_sets
+from sensorback.detection.signals import make_grid
 from sensorback.detection.wobble import compute_wobble
 from sensorback.settings import DetectionSettings
 
@@ -338,7 +338,14 @@ def test_breathing_lift_removes_the_rotation_about_the_hips():
 def test_half_bell_ranking_finds_the_exact_best_fit():
     # the cheap residual identity only ranks: the winner is the argmin of the exact residuals
     from sensorback.detection.holds import (
-        _COARSE_DURATIONS, _COARSE_SHIFTS, _amplitudes, _bells, _best_each, _best_half_bells, _residuals)
+        _COARSE_DURATIONS,
+        _COARSE_SHIFTS,
+        _amplitudes,
+        _bells,
+        _best_each,
+        _best_half_bells,
+        _residuals,
+    )
 
     def exact_sse(tt, yy, valid, peak_t, durations, shifts):
         # every residual summed, no ranking: the reference
