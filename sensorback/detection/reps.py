@@ -76,12 +76,14 @@ def _candidates(grid: Grid, x: np.ndarray, face: float, settings: DetectionSetti
     return peaks[ok]
 
 
-def _group(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSettings) -> list[np.ndarray]:
-    """Consecutive peaks that form sets: close in time, similar size, from a common bottom."""
+def _group(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSettings,
+           face: float) -> list[np.ndarray]:
+    """Consecutive peaks that form sets: close in time, similar size, from a common bottom,
+    facing the same way throughout (``face`` as in :func:`_candidates`)."""
     if peaks.size == 0:
         return []
     sets: list[list[int]] = [[int(peaks[0])]]
-    for p, joins in zip(peaks[1:].tolist(), _joins(grid, x, peaks, settings).tolist()):
+    for p, joins in zip(peaks[1:].tolist(), _joins(grid, x, peaks, settings, face).tolist()):
         if joins:
             sets[-1].append(p)
         else:
@@ -98,14 +100,17 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return np.arange(int(n.sum())) - np.repeat(starts - lo, n), starts, n
 
 
-def _joins(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSettings) -> np.ndarray:
+def _joins(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSettings,
+           face: float) -> np.ndarray:
     """Whether each peak continues the set of the one before it (a set's last peak is always the
     previous peak), for all peaks after the first at once.
 
     The two peaks are close; nothing in between goes beyond the tops (standing up between two
     lifts ends a set); the two lifts are similar and their tops at one level; the rest at the
     bottom between them is short; the second lift starts from the set's bottom (not from
-    another posture reached in between); a short data gap does not end a set."""
+    another posture reached in between); the body does not turn over in between (a rest lying
+    on the back between a bench hold's sway and a set of hyperextensions); a short data gap
+    does not end a set."""
     out = np.zeros(peaks.size - 1, dtype=bool)
     q, p = peaks[:-1], peaks[1:]
     max_gap = int(round((settings.rep_max_gap_s + settings.rep_max_top_s) * grid.fs))
@@ -130,6 +135,8 @@ def _joins(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSett
     idx2, starts2, _ = _ranges(np.maximum(q, rise - int(round(3.0 * grid.fs))), rise)
     ok &= np.minimum.reduceat(x[idx2], starts2) - bottom <= 0.3 * small
     ok &= np.add.reduceat(~grid.valid[idx], starts, dtype=np.intp) / grid.fs <= settings.max_gap_s * 2
+    turned = face * grid.up[idx, 2] < -0.3
+    ok &= np.add.reduceat(turned, starts, dtype=np.intp) / grid.fs <= 1.0
     out[close] = ok
     return out
 
@@ -333,7 +340,7 @@ def find_rep_sets(grid: Grid, settings: DetectionSettings = DetectionSettings())
     out = []
     for exercise, sign in (("bridge", -1.0), ("hyperextension", 1.0)):
         x = sign * p
-        groups = _group(grid, x, _candidates(grid, x, sign, settings), settings)
+        groups = _group(grid, x, _candidates(grid, x, sign, settings), settings, sign)
         for measured in _measure_sets(grid, x, groups):
             m = _trim(grid, x, measured, settings)
             if len(m) < settings.min_reps or not _is_regular(grid, x, m, settings):

@@ -122,7 +122,8 @@ def _within_plank(rep_set: dict[str, Any], spans: list[Span], gap_s: float, min_
     at least ``min_hold_s``) right up to its start and on from its end, each within ``gap_s``.
     A superman set is done lying on the floor, a quarter of a metre below a plank, and nobody
     drops there and rises again in no time; what looks like reps there is the plank's sway.
-    (The top of a set's first or last rep, a second or so long, is no plank.)"""
+    (The top of a set's first or last rep, a second or so long, is no plank.)  Nor does one
+    begin or end right next to a bench hold."""
     if rep_set["exercise"] != "hyperextension" or rep_set["variant"] != "floor":
         return False
     a, b = rep_set["start_s"], rep_set["end_s"]
@@ -130,7 +131,11 @@ def _within_plank(rep_set: dict[str, Any], spans: list[Span], gap_s: float, min_
               and s.end_s - s.start_s >= min_hold_s]
     before = any(0.0 <= a - s.end_s <= gap_s for s in planks)
     after = any(0.0 <= s.start_s - b <= gap_s for s in planks)
-    return before and after
+    # a bench (0.8-1 m up) is no place for a floor set either: getting down takes seconds, so
+    # what looks like one right next to a bench hold, on either side, is that hold's sway
+    benches = [s for s in spans if s.exercise == "hyperextension" and s.variant == "bench"]
+    beside_bench = any(0.0 <= a - s.end_s <= gap_s or 0.0 <= s.start_s - b <= gap_s for s in benches)
+    return (before and after) or beside_bench
 
 
 def detect(

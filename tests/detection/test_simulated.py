@@ -112,3 +112,20 @@ def test_breathing_rate_regression_gate(sim_score):
 def test_breathing_rate_at_acceptance(sim_score):
     assert sim_score.breathing_median_error_bpm <= 2.0
     assert sim_score.breathing_coverage >= 0.5
+
+
+def test_a_set_after_a_bench_hold_and_a_rest_on_the_back_is_its_own_set():
+    # our seed 329: a bench hold (151-168 s) swaying by ~9°, a rest lying supine, then 9 bench
+    # hyperextensions of ~48°.  The hold's sway peaks were chained to the set across the rest
+    # (the body turned over in between), and the whole was too irregular to count; split off,
+    # the sway made a floor "set" right beside the bench hold
+    import warnings
+
+    from sensorback.simulate import simulate_session
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        segs = simulate_session(329).recording.analyze().segments
+    got = [(s["kind"], s["exercise"], s.get("variant"), s.get("reps")) for s in segs if 140 < s["start_s"] < 220]
+    assert got == [("hold", "hyperextension", "bench", None), ("rest", None, None, None),
+                   ("reps", "hyperextension", "bench", 9)]
