@@ -357,6 +357,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SensorbackError as exc:
         print(f"sensorback: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ModuleNotFoundError as exc:
+        # an optional dependency (an extra) that this command needs
+        from .errors import MissingDependency
+
+        if (exc.name or "").split(".")[0] not in MissingDependency.EXTRAS:
+            raise
+        err = MissingDependency(exc.name or "", args.command)
+        print(f"sensorback: error: {err}", file=sys.stderr)
+        return err.exit_code
     except KeyboardInterrupt:
         print("sensorback: interrupted", file=sys.stderr)
         return 130

@@ -155,3 +155,19 @@ class RecordingWarning(UserWarning):
 
     The same notes are kept in ``recording.info.notes``; silence the warnings with
     ``warnings.filterwarnings("ignore", category=sensorback.errors.RecordingWarning)``."""
+
+
+class MissingDependency(SensorbackError):
+    """An optional dependency that this command needs is not installed."""
+
+    exit_code = 10
+
+    #: top-level module -> the extra of sensorback that installs it
+    EXTRAS = {"matplotlib": "plot", "PIL": "plot", "bleak": "ble", "dbus_fast": "ble", "pyarrow": "parquet"}
+
+    def __init__(self, module: str, command: str | None = None) -> None:
+        self.module = module
+        self.extra = self.EXTRAS.get(module.split(".")[0], "all")
+        what = f"`sensorback {command}`" if command else "this"
+        super().__init__(f"{what} needs {module.split('.')[0]}, which is not installed: "
+                         f"pip install 'sensorback[{self.extra}]'")

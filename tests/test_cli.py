@@ -150,3 +150,19 @@ def test_a_reader_that_goes_away_is_not_an_error(session):
     proc.wait(timeout=120)
     assert "Traceback" not in err and "error" not in err and "Exception" not in err, err
     assert proc.returncode in (0, 141)
+
+
+@pytest.mark.parametrize("blocked, argv, extra", [
+    ("matplotlib", ["report", "{csv}", "-o", "{out}"], "plot"),
+    ("bleak", ["scan", "--timeout", "1"], "ble"),
+])
+def test_a_missing_extra_is_named_not_a_traceback(tmp_path, blocked, argv, extra):
+    # a fresh interpreter in which the optional package cannot be imported, as after a plain
+    # `pip install sensorback`
+    run("simulate", tmp_path / "s.csv", "--seed", 2, "--blocks", 1, "--fs", 25)
+    args = [a.format(csv=tmp_path / "s.csv", out=tmp_path / "rep") for a in argv]
+    code = (f"import sys; sys.modules[{blocked!r}] = None; from sensorback.cli import main; "
+            f"sys.exit(main({args!r}))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 10 and "Traceback" not in p.stderr, p.stderr
+    assert f"pip install 'sensorback[{extra}]'" in p.stderr and blocked in p.stderr
