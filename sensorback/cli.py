@@ -361,9 +361,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # an optional dependency (an extra) that this command needs
         from .errors import MissingDependency
 
-        if (exc.name or "").split(".")[0] not in MissingDependency.EXTRAS:
+        err = MissingDependency.from_error(exc, args.command)
+        if err is None:
             raise
-        err = MissingDependency(exc.name or "", args.command)
         print(f"sensorback: error: {err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:

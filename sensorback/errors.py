@@ -166,8 +166,14 @@ class MissingDependency(SensorbackError):
     EXTRAS = {"matplotlib": "plot", "PIL": "plot", "bleak": "ble", "dbus_fast": "ble", "pyarrow": "parquet"}
 
     def __init__(self, module: str, command: str | None = None) -> None:
-        self.module = module
-        self.extra = self.EXTRAS.get(module.split(".")[0], "all")
+        top = module.split(".")[0]
+        self.module = top
+        self.extra = self.EXTRAS.get(top, "all")
         what = f"`sensorback {command}`" if command else "this"
-        super().__init__(f"{what} needs {module.split('.')[0]}, which is not installed: "
-                         f"pip install 'sensorback[{self.extra}]'")
+        super().__init__(f"{what} needs {top}, which is not installed: pip install 'sensorback[{self.extra}]'")
+
+    @classmethod
+    def from_error(cls, exc: ModuleNotFoundError, command: str | None = None) -> MissingDependency | None:
+        """The error for a failed import of an optional dependency; None for any other module."""
+        name = exc.name or ""
+        return cls(name, command) if name.split(".")[0] in cls.EXTRAS else None

@@ -259,7 +259,6 @@ def assign_heights(
     keep = list(range(n))
     edges = []
     edge = int(round(2.0 * grid.fs))
-    settle = max(1, int(round(0.2 * grid.fs)))
     ref = max(1, int(round(1.0 * grid.fs)))
     margin = int(round(1.0 * grid.fs))
     pause = int(round(0.5 * grid.fs))

@@ -117,9 +117,10 @@ def _still_postures(grid: Grid, stance: np.ndarray, reps: list[dict[str, Any]],
     return spans, acc_up
 
 
-def _within_plank(rep_set: dict[str, Any], spans: list[Span], gap_s: float, min_hold_s: float) -> bool:
-    """Whether a floor hyperextension set lies inside a plank: a plank (of known height, held
-    at least ``min_hold_s``) right up to its start and on from its end, each within ``gap_s``.
+def _is_sway_of_a_hold(rep_set: dict[str, Any], spans: list[Span], gap_s: float, min_hold_s: float) -> bool:
+    """Whether a floor hyperextension set is a raised hold's sway: it lies inside a plank (of
+    known height, held at least ``min_hold_s``) right up to its start and on from its end, each
+    within ``gap_s``.
     A superman set is done lying on the floor, a quarter of a metre below a plank, and nobody
     drops there and rises again in no time; what looks like reps there is the plank's sway.
     (The top of a set's first or last rep, a second or so long, is no plank.)  Nor does one
@@ -157,7 +158,7 @@ def detect(
     reps = find_rep_sets(grid, settings)
     posture = public_posture(stance).astype(np.int8)
     spans, acc_up = _still_postures(grid, stance, reps, settings)
-    swayed = [r for r in reps if _within_plank(r, spans, settings.rep_plank_gap_s, settings.min_hold_s)]
+    swayed = [r for r in reps if _is_sway_of_a_hold(r, spans, settings.rep_plank_gap_s, settings.min_hold_s)]
     if swayed:
         # a plank's sway threw up a floor superman set: the plank goes on through it
         reps = [r for r in reps if not any(r is q for q in swayed)]

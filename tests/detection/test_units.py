@@ -399,22 +399,22 @@ def test_a_floor_set_inside_a_plank_is_the_planks_sway():
     """A floor superman set with a plank held right up to it and on from it is the plank's
     sway: between a plank and the floor lies a quarter-metre drop and rise, which take time."""
     from sensorback.detection.holds import Span
-    from sensorback.detection.segments import _within_plank
+    from sensorback.detection.segments import _is_sway_of_a_hold
 
     def span(start, end, exercise, height=0.5):
         return Span(0, 1, 6, start_s=start, end_s=end, kind="hold", exercise=exercise, height_m=height)
 
     floor = {"exercise": "hyperextension", "variant": "floor", "start_s": 14.55, "end_s": 29.04}
     plank = [span(9.21, 14.5, "plank"), span(29.1, 35.0, "plank")]
-    assert _within_plank(floor, plank, 1.0, 5.0)
+    assert _is_sway_of_a_hold(floor, plank, 1.0, 5.0)
     # the real thing: lying prone before and after, or time to get down in between
-    assert not _within_plank(floor, [span(5.0, 12.0, "plank"), plank[1]], 1.0, 5.0)
-    assert not _within_plank(floor, [Span(0, 1, 5, start_s=9.0, end_s=14.4), plank[1]], 1.0, 5.0)
-    assert not _within_plank({**floor, "variant": "bench"}, plank, 1.0, 5.0)
+    assert not _is_sway_of_a_hold(floor, [span(5.0, 12.0, "plank"), plank[1]], 1.0, 5.0)
+    assert not _is_sway_of_a_hold(floor, [Span(0, 1, 5, start_s=9.0, end_s=14.4), plank[1]], 1.0, 5.0)
+    assert not _is_sway_of_a_hold({**floor, "variant": "bench"}, plank, 1.0, 5.0)
     # oracle seed 30: the tops of the first and last reps, a second long and of unknown
     # height, are no plank
     tops = [span(13.0, 14.5, "plank", float("nan")), span(29.1, 30.2, "plank", float("nan"))]
-    assert not _within_plank(floor, tops, 1.0, 5.0)
+    assert not _is_sway_of_a_hold(floor, tops, 1.0, 5.0)
 
 
 def test_a_heavily_swaying_plank_is_one_hold():
