@@ -290,6 +290,11 @@ class DetectionSettings:
     """A stretch whose height the fit leaves more than this RMS off (a still posture sways by
     millimetres) was not still: the movement began inside it; zero velocity at the movement's
     ends is used instead."""
+    zupt_fallback_sd_factor: float = 2.0
+    """... and the movement's displacement is taken as this much less sure: measured against
+    the simulators' true heights, zero velocity at the ends erred about twice as much as the
+    still stretches (median 4-5 against 2.5 cm, 90th percentile 20-24 against 8 cm; 92 and 140
+    such movements of our simulator, seeds 300-347, and the independent one, seeds 0-39)."""
     rep_min_rom_deg: float = 5.0
     min_reps: int = 3
     rep_max_top_s: float = 15.0

@@ -219,12 +219,13 @@ def _quietest(grid: Grid, a: int, b: int) -> int:
 
 
 def _displacement(grid: Grid, acc_up: np.ndarray, p: Span, q: Span, i0: int, i1: int,
-                  settings: DetectionSettings) -> float:
+                  settings: DetectionSettings) -> tuple[float, bool]:
     """Vertical displacement from span ``p`` to span ``q`` across the movement ``[i0, i1]``:
     between the mean heights of still stretches of up to ``zupt_stretch_s`` on either side
     (:func:`.height.displacement_between_stretches`), or, where a span is shorter than
     ``zupt_min_stretch_s`` or a stretch proves not still (``zupt_stretch_max_residual_m``), with
-    zero velocity at ``i0`` and ``i1`` (:func:`.height.vertical_displacement`)."""
+    zero velocity at ``i0`` and ``i1`` (:func:`.height.vertical_displacement`).  Also whether
+    the still stretches were used."""
     ref = max(1, int(round(1.0 * grid.fs)))
     before, after = i0 - p.a + 1, q.b - i1
     longest = int(round(settings.zupt_stretch_s * grid.fs))
@@ -232,9 +233,9 @@ def _displacement(grid: Grid, acc_up: np.ndarray, p: Span, q: Span, i0: int, i1:
         dh, residual = displacement_between_stretches(grid.t, acc_up, i0 - min(before, longest) + 1, i0, i1,
                                                       i1 + min(after, longest) - 1)
         if residual <= settings.zupt_stretch_max_residual_m:
-            return dh
+            return dh, True
     settle = max(1, int(round(0.2 * grid.fs)))
-    return vertical_displacement(grid.t, acc_up, i0, i1, settle, before=min(before, ref), after=min(after, ref))
+    return vertical_displacement(grid.t, acc_up, i0, i1, settle, before=min(before, ref), after=min(after, ref)), False
 
 
 def assign_heights(
@@ -286,9 +287,13 @@ def assign_heights(
             # through gait would only add error
             edges.append((k, k2, 0.0, 0.03))
         elif 0 < dur <= settings.max_zupt_s and grid.valid[i0 : i1 + 1].all():
-            dh = _displacement(grid, acc_up, p, q, i0, i1, settings)
+            dh, stretched = _displacement(grid, acc_up, p, q, i0, i1, settings)
             still = settings.zupt_still_jolt_m_s2
-            if p.b == q.a:
+            if stretched:
+                # the fit over still stretches does not assume the ends at rest: a hold that
+                # rocks on the floor (a superman) jolts but keeps its height
+                unsettled = 0.0
+            elif p.b == q.a:
                 # ends at fixed offsets inside the postures, where a shaky hold's sway averages
                 # out over the reference second: unsettled only if that second is nowhere as
                 # calm as the posture usually is
@@ -299,7 +304,8 @@ def assign_heights(
             else:
                 unsettled = max(grid.jolt[i0], grid.jolt[i1]) - still
             if not above_standing(p.stance, q.stance, dh, settings.standing_top_margin_m):
-                edges.append((k, k2, dh, edge_sd(dur, unsettled)))
+                sd_m = edge_sd(dur, unsettled) * (1.0 if stretched else settings.zupt_fallback_sd_factor)
+                edges.append((k, k2, dh, sd_m))
     # the person's one standing, prone and supine level, each span of these within a few cm of it
     levels = [(settings.standing_height_m, settings.standing_height_sd_m),
               (settings.prone_height_m, settings.prone_height_sd_m),
