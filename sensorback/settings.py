@@ -186,6 +186,9 @@ class DetectionSettings:
     """A vertical movement next to a hold marks its start or end when faster than this."""
     min_hold_s: float = 5.0
     """Shortest exercise hold reported."""
+    hold_join_gap_s: float = 3.0
+    """Two holds of one exercise parted by no more than this much movement, with the same
+    posture and height, are one hold (a hard-swaying hold that counts as moving for a moment)."""
     min_rest_s: float = 3.0
     """Shortest rest (a still posture that is not an exercise) reported."""
     upright_min_pitch_deg: float = 60.0

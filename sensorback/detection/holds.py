@@ -399,6 +399,29 @@ def classify_span(span: Span, pitch_deg: float, settings: DetectionSettings = De
             span.kind, span.exercise = "hold", "plank"
 
 
+def join_broken_holds(grid: Grid, spans: list[Span], settings: DetectionSettings = DetectionSettings()) -> list[Span]:
+    """Spans with every two neighbouring holds of one exercise joined (a new list): where only
+    a short movement (``hold_join_gap_s``) parts them, with the same stance, the pitch within
+    ``split_min_pitch_deg`` and the sacrum within ``split_height_m`` of each other.  A hold
+    that sways hard enough to count as moving for a moment (or is jolted by a jerk) is one hold,
+    not two; two holds of an exercise without a rest in between are no different."""
+    out: list[Span] = []
+    one = int(round(grid.fs))
+    for s in spans:
+        p = out[-1] if out else None
+        if (p is not None and s.kind == "hold" and p.kind == "hold" and p.exercise == s.exercise
+                and p.variant == s.variant and p.stance == s.stance
+                and s.start_s - p.end_s <= settings.hold_join_gap_s
+                and abs(s.height_m - p.height_m) <= settings.split_height_m
+                and abs(median(grid.pitch_deg[max(p.a, p.b - 5 * one) : p.b])
+                        - median(grid.pitch_deg[s.a : min(s.b, s.a + 5 * one)])) < settings.split_min_pitch_deg):
+            p.b, p.end_s = s.b, s.end_s
+            p.activity_deg_s = median(grid.activity[p.a : p.b])
+            continue
+        out.append(s)
+    return out
+
+
 def _bell(s: np.ndarray) -> np.ndarray:
     """Speed profile of a minimum-jerk movement (unit area) over its progress ``s``."""
     s = np.clip(s, 0.0, 1.0)

@@ -16,6 +16,7 @@ from .holds import (
     assign_heights,
     classify_span,
     find_spans,
+    join_broken_holds,
     provisional_bounds,
     refine_bounds,
     vertical_acceleration,
@@ -114,7 +115,7 @@ def _still_postures(grid: Grid, stance: np.ndarray, reps: list[dict[str, Any]],
     assign_heights(grid, spans, acc_up, settings)
     for s in spans:
         classify_span(s, median(grid.pitch_deg[s.a : s.b]), settings)
-    return spans, acc_up
+    return join_broken_holds(grid, spans, settings), acc_up
 
 
 def _is_sway_of_a_hold(rep_set: dict[str, Any], spans: list[Span], gap_s: float, min_hold_s: float) -> bool:

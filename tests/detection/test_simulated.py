@@ -16,16 +16,9 @@ def test_every_session_found_holds_and_sets(sim_score):
     assert sim_score.n_found_holds > 0.9 * sim_score.n_true_holds
 
 
-def test_hold_f1_regression_gate(sim_score):
-    assert sim_score.hold_f1 >= 0.93, sim_score.summary()
-
-
-@pytest.mark.xfail(strict=True, reason="hold F1 is 0.956 on these sessions: plank, floor and bench "
-                   "hyperextension holds look alike and are told apart by sacrum height; the movements "
-                   "integrate to 2-5 cm typically, but one in ten errs by more than 10 cm, and with no prone "
-                   "rest the person's own floor level is only known to ±4 cm; acceptance asks 0.97")
 def test_hold_f1_at_acceptance(sim_score):
-    assert sim_score.hold_f1 >= 0.97
+    # 0.971 measured (5 misses of 203: floor supermen taken for planks by height, 2-11 cm off)
+    assert sim_score.hold_f1 >= 0.97, sim_score.summary()
 
 
 def test_hold_duration_median_error(sim_score):
@@ -146,3 +139,19 @@ def test_a_superman_rocking_on_the_floor_keeps_its_height():
     hold, = [s for s in segs if 25 < s["start_s"] < 28]
     assert (hold["kind"], hold["exercise"], hold["variant"]) == ("hold", "hyperextension", "floor")
     assert hold["height_above_prone_m"] == pytest.approx(0.0, abs=0.05)  # -0.02 true
+
+
+def test_a_side_plank_swaying_hard_is_one_hold():
+    # our seed 340: a 35-s side plank whose sway grows to 5-7 deg RMS (15-19 deg/s) with a 9.5-deg
+    # pike; twice it counts as moving for a moment, and it came out as three holds
+    import warnings
+
+    from sensorback.simulate import simulate_session
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        segs = simulate_session(340).recording.analyze().segments
+    holds = [s for s in segs if s["kind"] == "hold" and 180 < s["start_s"] < 230]
+    assert [h["exercise"] for h in holds] == ["side_plank_right"]
+    assert holds[0]["start_s"] == pytest.approx(190.9, abs=1.0)
+    assert holds[0]["end_s"] == pytest.approx(226.1, abs=1.0)
