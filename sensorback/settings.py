@@ -304,6 +304,13 @@ class DetectionSettings:
     """A lift held longer than this is a hold, not a rep."""
     rep_max_gap_s: float = 6.0
     """Longest rest at the bottom between two reps of one set."""
+    rep_max_move_s: float = 4.0
+    """Longest a rep's rise or fall takes between its top dwell and the set's bottom."""
+    rep_top_outlier_factor: float = 2.0
+    rep_top_outlier_s: float = 2.0
+    """A peak that dwells at its top longer than this factor times the median dwell of the
+    peaks chained with it, plus these seconds, is no rep but a rest or hold at the tops' level
+    (lying flat between two bench sets), and parts them."""
     rep_max_rom_cv: float = 0.12
     """Largest spread (coefficient of variation) of the reps' ranges of motion in one set."""
     rep_max_fit_error: float = 0.15

@@ -59,35 +59,50 @@ def _crossings(t: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, lev
     return _interp_times(t, x, level, lo + k)
 
 
-def _candidates(grid: Grid, x: np.ndarray, face: float, settings: DetectionSettings) -> np.ndarray:
-    """Peaks of ``x`` that may be reps: prominent, not too long, in the right family."""
+def _candidates(grid: Grid, x: np.ndarray, face: float, settings: DetectionSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Peaks of ``x`` that may be reps: prominent, not too long, in the right family; and how
+    long each dwells at its top (s, its width at half its prominence)."""
     s = settings
     # bases are searched within one longest rep either side, so that the highest rep of a set
     # is measured from its own bottom and not from a posture far away
     wlen = 2 * int(round((s.rep_max_top_s + 6.0) * grid.fs)) + 1
     peaks, props = find_peaks(x, prominence=s.rep_min_rom_deg, wlen=wlen)
     if peaks.size == 0:
-        return peaks
+        return peaks, np.empty(0)
     widths = peak_widths(x, peaks, rel_height=0.5, prominence_data=(props["prominences"], props["left_bases"],
                                                                     props["right_bases"]), wlen=wlen)[0] / grid.fs
     uz = grid.up[:, 2]
     ok = (widths <= s.rep_max_top_s) & (face * uz[peaks] > 0.3) & grid.valid[peaks]
     ok &= grid.pitch_deg[peaks] < s.flexed_min_pitch_deg
-    return peaks[ok]
+    return peaks[ok], widths[ok]
 
 
-def _group(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSettings,
+def _group(grid: Grid, x: np.ndarray, peaks: np.ndarray, widths_s: np.ndarray, settings: DetectionSettings,
            face: float) -> list[np.ndarray]:
     """Consecutive peaks that form sets: close in time, similar size, from a common bottom,
-    facing the same way throughout (``face`` as in :func:`_candidates`)."""
+    facing the same way throughout (``face`` as in :func:`_candidates`); a peak that dwells at
+    the top far longer than the set's reps (``rep_top_outlier_factor``) is no rep of it but a
+    rest or hold at the tops' level, and parts the set."""
     if peaks.size == 0:
         return []
-    sets: list[list[int]] = [[int(peaks[0])]]
-    for p, joins in zip(peaks[1:].tolist(), _joins(grid, x, peaks, settings, face).tolist()):
+    chains: list[list[int]] = [[0]]
+    for k, joins in enumerate(_joins(grid, x, peaks, widths_s, settings, face).tolist(), start=1):
         if joins:
-            sets[-1].append(p)
+            chains[-1].append(k)
         else:
-            sets.append([p])
+            chains.append([k])
+    sets = []
+    for chain in chains:
+        w = widths_s[chain]
+        long = w > settings.rep_top_outlier_factor * float(np.median(w)) + settings.rep_top_outlier_s
+        piece: list[int] = []
+        for k, out in zip(chain, long.tolist()):
+            if out:
+                sets.append(piece)
+                piece = []
+            else:
+                piece.append(int(peaks[k]))
+        sets.append(piece)
     return [np.array(s) for s in sets if len(s) >= settings.min_reps]
 
 
@@ -100,15 +115,18 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return np.arange(int(n.sum())) - np.repeat(starts - lo, n), starts, n
 
 
-def _joins(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSettings,
+def _joins(grid: Grid, x: np.ndarray, peaks: np.ndarray, widths_s: np.ndarray, settings: DetectionSettings,
            face: float) -> np.ndarray:
     """Whether each peak continues the set of the one before it (a set's last peak is always the
     previous peak), for all peaks after the first at once.
 
     The two peaks are close; nothing in between goes beyond the tops (standing up between two
     lifts ends a set); the two lifts are similar and their tops at one level; the rest at the
-    bottom between them is short; the second lift starts from the set's bottom (not from
-    another posture reached in between); the body does not turn over in between (a rest lying
+    bottom between them is short; the first lift comes down to the set's bottom right after its
+    top and the second rises from it straight to its top, with no return to the tops' level in
+    between (``rep_max_move_s``; not from or to another posture, e.g. lying flat at the tops'
+    level between a set of small floor lifts and one of big bench lifts, or between two bench
+    sets); the body does not turn over in between (a rest lying
     on the back between a bench hold's sway and a set of hyperextensions); a short data gap
     does not end a set."""
     out = np.zeros(peaks.size - 1, dtype=bool)
@@ -134,6 +152,13 @@ def _joins(grid: Grid, x: np.ndarray, peaks: np.ndarray, settings: DetectionSett
     rise = np.where(last >= 0, q + last, p)
     idx2, starts2, _ = _ranges(np.maximum(q, rise - int(round(3.0 * grid.fs))), rise)
     ok &= np.minimum.reduceat(x[idx2], starts2) - bottom <= 0.3 * small
+    first = np.minimum.reduceat(np.where(under, np.arange(idx.size) - np.repeat(starts, n), idx.size), starts)
+    wq, wp = widths_s[:-1][close], widths_s[1:][close]
+    ok &= first / grid.fs <= wq + settings.rep_max_move_s
+    ok &= (p - rise) / grid.fs <= wp + settings.rep_max_move_s
+    # nor goes back up to the tops' level in between (a rest lying flat between two bench sets)
+    back_up = last - first + 1 - np.add.reduceat(under, starts, dtype=np.intp)
+    ok &= back_up / grid.fs <= settings.rep_max_move_s
     ok &= np.add.reduceat(~grid.valid[idx], starts, dtype=np.intp) / grid.fs <= settings.max_gap_s * 2
     turned = face * grid.up[idx, 2] < -0.3
     ok &= np.add.reduceat(turned, starts, dtype=np.intp) / grid.fs <= 1.0
@@ -340,7 +365,7 @@ def find_rep_sets(grid: Grid, settings: DetectionSettings = DetectionSettings())
     out = []
     for exercise, sign in (("bridge", -1.0), ("hyperextension", 1.0)):
         x = sign * p
-        groups = _group(grid, x, _candidates(grid, x, sign, settings), settings, sign)
+        groups = _group(grid, x, *_candidates(grid, x, sign, settings), settings, sign)
         for measured in _measure_sets(grid, x, groups):
             m = _trim(grid, x, measured, settings)
             if len(m) < settings.min_reps or not _is_regular(grid, x, m, settings):
