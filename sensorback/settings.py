@@ -211,6 +211,9 @@ class DetectionSettings:
     (or the sway to drop), else it is a form drift of the same hold ..."""
     split_height_per_activity_m: float = 0.02
     """... plus this much per deg/s of sway activity (the quieter of the two sides) ..."""
+    lift_window_s: float = 10.0
+    """A still run lying flat is searched for a vertical lift (into a level, calm plank) in
+    windows this long."""
     split_height_noise_factor: float = 3.0
     """... or, if more, this many times the spread (scaled median absolute value) of the
     displacements that the same integration gives over equally long windows elsewhere in the

@@ -58,6 +58,7 @@ class Span:
     height_sd_m: float = float("nan")
     above_prone_m: float = float("nan")
     above_prone_sd_m: float = float("nan")
+    lifted: bool = False  # lying flat, but a movement put it well above the lying beside it
     kind: str = "rest"
     exercise: str | None = None
     variant: str | None = None
@@ -177,18 +178,51 @@ def _same_posture(grid: Grid, f_up: np.ndarray, p: list[int], q: list[int], run:
     return not moved
 
 
+def lifts_in_run(grid: Grid, stance: np.ndarray, f_up: np.ndarray, a: int, b: int,
+                 settings: DetectionSettings) -> list[int]:
+    """Grid indices in the still run ``[a, b)`` where the sacrum rises or sinks by at least
+    ``split_height_m`` while the body lies flat (face down or up) on either side: lifted from
+    lying into a plank held so level, or so calm, that neither the stance nor the sway says so.
+    Each window of ``lift_window_s`` (every third of one) is searched for its main vertical
+    movement (:func:`.height.vertical_movement`), whose displacement is then integrated."""
+    flat = (stance[a:b] == PRONE_FLAT) | (stance[a:b] == SUPINE_FLAT)
+    win = int(round(settings.lift_window_s * grid.fs))
+    if b - a < win or flat.mean() < 0.5:
+        return []
+    ref = max(1, int(round(1.0 * grid.fs)))
+    settle = max(1, int(round(0.2 * grid.fs)))
+    pause = int(round(0.5 * grid.fs))
+    cuts: list[int] = []
+    for lo in range(a, b - win + 1, max(1, win // 3)):
+        move = vertical_movement(grid.t, f_up, lo, lo + win - 1, ref)
+        if move is None:
+            continue
+        i0, i1 = max(lo, move[0] - pause), min(lo + win - 1, move[1] + pause)
+        mid = (move[0] + move[1]) // 2
+        if not (flat[i0 - a] and flat[i1 - a]) or (cuts and mid - cuts[-1] < win // 2):
+            continue
+        if abs(vertical_displacement(grid.t, f_up, i0, i1, settle)) >= settings.split_height_m:
+            cuts.append(mid)
+    return cuts
+
+
 def split_still_run(
     grid: Grid, stance: np.ndarray, quiet: np.ndarray, f_up: np.ndarray, a: int, b: int,
     settings: DetectionSettings,
 ) -> list[Span]:
     """Split the still run ``[a, b)`` into spans of one posture each, deciding between every two
-    neighbouring pieces of constant stance and sway state; ``f_up`` is the specific force along
-    the up-vector."""
+    neighbouring pieces of constant stance and sway state, or parted by a vertical lift while
+    lying flat (:func:`lifts_in_run`); ``f_up`` is the specific force along the up-vector."""
     codes = 2 * stance[a:b].astype(np.int16) + quiet[a:b]
-    pieces = [[s + a, e + a, c // 2, c % 2] for s, e, c in _pieces(codes, max(1, int(round(1.5 * grid.fs))))]
+    cuts = lifts_in_run(grid, stance, f_up, a, b, settings)
+    if cuts:
+        mark = np.zeros(b - a, dtype=np.int16)
+        mark[np.asarray(cuts) - a] = 1
+        codes += 32 * np.cumsum(mark, dtype=np.int16)
+    pieces = [[s + a, e + a, (c % 32) // 2, c % 2] for s, e, c in _pieces(codes, max(1, int(round(1.5 * grid.fs))))]
     spans = [Span(pieces[0][0], pieces[0][1], pieces[0][2])]
     for p, q in zip(pieces[:-1], pieces[1:]):
-        if _same_posture(grid, f_up, p, q, (a, b), settings):
+        if q[0] not in cuts and _same_posture(grid, f_up, p, q, (a, b), settings):
             spans[-1].b = q[1]  # a drift: the posture keeps the stance it started with
         else:
             spans.append(Span(q[0], q[1], q[2]))
@@ -316,10 +350,16 @@ def assign_heights(
     near_standing = {j for i, k2, dh, _ in edges for j, other in ((k2, i), (i, k2))
                      if spans[other].stance == UPRIGHT and spans[j].stance != UPRIGHT
                      and abs(dh) < settings.lying_min_drop_m}
+    # nor is the higher of two flat postures that a movement puts a split's height apart (a
+    # plank held level and calm, lifted from lying)
+    flat = (PRONE_FLAT, SUPINE_FLAT)
+    lifted = {(k2 if dh > 0 else i) for i, k2, dh, _ in edges
+              if spans[i].stance == spans[k2].stance and spans[i].stance in flat and abs(dh) >= settings.split_height_m}
     for k in keep:
         s = spans[k]
         level = abs(median(grid.pitch_deg[s.a : s.b])) <= settings.lying_max_pitch_deg
-        lying = s.activity_deg_s < settings.lying_max_activity_deg_s and level and k not in near_standing
+        lying = (s.activity_deg_s < settings.lying_max_activity_deg_s and level and k not in near_standing
+                 and k not in lifted)
         if s.stance == UPRIGHT:
             links.append((k, 0, settings.posture_level_sd_m))
         elif lying and s.stance == PRONE_FLAT:
@@ -342,6 +382,7 @@ def assign_heights(
         above_var = sd**2 + settings.prone_height_sd_m**2
     above_sd = np.sqrt(np.clip(above_var, 0.0, None))
     for k, s in enumerate(spans):
+        s.lifted = k in lifted
         s.height_m, s.height_sd_m = float(h[k]), float(sd[k])
         s.above_prone_m, s.above_prone_sd_m = float(above[k]), float(above_sd[k])
 
@@ -394,14 +435,17 @@ def classify_span(span: Span, pitch_deg: float, settings: DetectionSettings = De
             span.kind, span.exercise, span.variant = "hold", "hyperextension", "bench"
         elif st == PRONE_RAISED and known and is_floor_height(span.above_prone_m, span.above_prone_sd_m, s):
             span.kind, span.exercise, span.variant = "hold", "hyperextension", "floor"
-        elif st == PRONE_RAISED or (active and known and not is_floor_height(span.above_prone_m, span.above_prone_sd_m, s)):
-            # a plank held low (or sagging from the start) is still a plank: high and swaying
+        elif st == PRONE_RAISED or ((active or span.lifted) and known
+                                    and not is_floor_height(span.above_prone_m, span.above_prone_sd_m, s)):
+            # a plank held low (or sagging from the start) is still a plank: high and swaying,
+            # or lifted from lying
             span.kind, span.exercise = "hold", "plank"
 
 
 def join_broken_holds(grid: Grid, spans: list[Span], settings: DetectionSettings = DetectionSettings()) -> list[Span]:
     """Spans with every two neighbouring holds of one exercise joined (a new list): where only
-    a short movement (``hold_join_gap_s``) parts them, with the same stance, the pitch within
+    a short movement (``hold_join_gap_s``) parts them, with the same stance (or level and
+    raised of one family), the pitch within
     ``split_min_pitch_deg`` and the sacrum within ``split_height_m`` of each other.  A hold
     that sways hard enough to count as moving for a moment (or is jolted by a jerk) is one hold,
     not two; two holds of an exercise without a rest in between are no different."""
@@ -410,7 +454,7 @@ def join_broken_holds(grid: Grid, spans: list[Span], settings: DetectionSettings
     for s in spans:
         p = out[-1] if out else None
         if (p is not None and s.kind == "hold" and p.kind == "hold" and p.exercise == s.exercise
-                and p.variant == s.variant and p.stance == s.stance
+                and p.variant == s.variant and (p.stance == s.stance or {p.stance, s.stance} in _PAIRS)
                 and s.start_s - p.end_s <= settings.hold_join_gap_s
                 and abs(s.height_m - p.height_m) <= settings.split_height_m
                 and abs(median(grid.pitch_deg[max(p.a, p.b - 5 * one) : p.b])
