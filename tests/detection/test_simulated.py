@@ -17,7 +17,9 @@ def test_every_session_found_holds_and_sets(sim_score):
 
 
 def test_hold_f1_at_acceptance(sim_score):
-    # 0.971 measured (5 misses of 203: floor supermen taken for planks by height, 2-11 cm off)
+    # 0.971 measured (5 misses of 203: floor supermen taken for planks by height, 2-11 cm off);
+    # seeds 348-443, never used for tuning, give 0.951 (15 of 16 misses are such supermen: the
+    # simulator's one body lies 8 cm nearer its standing height than the priors expect)
     assert sim_score.hold_f1 >= 0.97, sim_score.summary()
 
 
