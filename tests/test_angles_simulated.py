@@ -136,3 +136,27 @@ def test_the_simulated_body_never_jumps(seed):
     rec = simulate_session(seed, walk=True).recording
     acc = rec.samples[["ax", "ay", "az"]].to_numpy()
     assert np.linalg.norm(acc, axis=1).max() < 9.81 + 10.0
+
+
+def test_each_seed_is_another_person_doing_the_same_programme():
+    # the build (stature, pelvis depth, tissue under the sacrum, bench height) comes from a
+    # generator of its own: the programme and the sensor are the seed's with or without it
+    import dataclasses
+
+    from sensorback.simulate.programme import Body
+
+    base = simulate_session(307, vary_body=False)
+    varied = simulate_session(307)
+    assert base.truth.body == dataclasses.asdict(Body())
+    assert varied.truth.body != base.truth.body
+    strip = ("kind", "exercise", "start_s", "end_s", "reps")
+    assert [{k: s.get(k) for k in strip} for s in varied.truth.segments] == \
+        [{k: s.get(k) for k in strip} for s in base.truth.segments]
+    assert varied.truth.sensor == base.truth.sensor
+    body = Body(**varied.truth.body)
+    for p, q in zip(base.phases, varied.phases):
+        assert q.posture.height_m == pytest.approx(body.height(p.posture))
+    standing = [q.posture.height_m for q in varied.phases if q.posture.name == "standing"]
+    assert standing[0] == pytest.approx(body.stature * 1.0)
+    statures = [Body.random(np.random.default_rng([seed, 2])).stature for seed in range(300, 400)]
+    assert 0.04 < np.std(statures) < 0.07  # adults' spread of stature, about 5.5 %

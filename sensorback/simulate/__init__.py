@@ -17,6 +17,8 @@ lumbar angle between the two:
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ import pandas as pd
 from ..recording import Annotations, Info, Recording
 from .body import build_motion, layout
 from .lumbar import build_lumbar, lumbar_rotation, upper_motion
-from .programme import EXERCISES, Block, Phase, parse_programme, plank_with_sag, random_programme
+from .programme import EXERCISES, Block, Body, Phase, fit_body, parse_programme, plank_with_sag, random_programme
 from .sensor import Sampled, SensorModel, sample
 
 __all__ = ["simulate_recording", "simulate_session", "SimulatedSession", "Truth", "EXERCISES"]
@@ -57,6 +59,9 @@ class Truth:
         ``flexion_deg`` (forward positive), ``lateral_deg`` (right positive) and the axial
         ``twist_deg`` of the segment at T12/L1 relative to the pelvis (see
         :func:`~sensorback.simulate.lumbar.lumbar_rotation`).
+    body : dict
+        The person's build (:class:`~.programme.Body`): ``stature``, ``pelvis_m``, ``supine_m``,
+        ``bench_m``.
     upper : dict or None
         With an upper sensor: its model's parameters, ``mount_sensor_to_body``, and its clock
         against the lower one's: an upper sample at time ``τ`` was taken at lower time
@@ -69,12 +74,14 @@ class Truth:
     sensor: dict[str, Any]
     lumbar: pd.DataFrame | None = None
     upper: dict[str, Any] | None = None
+    body: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": TRUTH_SCHEMA,
             "mount_sensor_to_body": np.round(self.mount, 8).tolist(),
             "sensor": self.sensor,
+            **({"body": self.body} if self.body is not None else {}),
             "segments": self.segments,
             **({"upper": self.upper} if self.upper is not None else {}),
         }
@@ -119,6 +126,7 @@ def simulate_session(
     programme: list[Block] | str | None = None,
     outward_sign: float = 1.0,
     upper: bool = False,
+    vary_body: bool = True,
 ) -> SimulatedSession:
     """Simulate a session of core exercises recorded by a sacral IMU, with ground truth.
 
@@ -148,6 +156,11 @@ def simulate_session(
         after the sacral sensor's; the truth then holds the lumbar angle (``truth.lumbar``) and
         the upper sensor's model and clock (``truth.upper``).  The sacral recording and its
         truth are the same with or without it.
+
+    vary_body : bool
+        Draw the person's build (:class:`~.programme.Body`: stature, pelvis depth, tissue under
+        the sacrum, bench height) at random for the seed; False for the programme's average
+        adult in every session.
 
     A programme may also be one of the named ones (:data:`~.programme.PROGRAMMES`): ``"random"``
     (the default) or ``"plank-sag"``: standing, one 40-s plank whose hips sag by 8° twenty seconds
@@ -181,6 +194,10 @@ def simulate_session(
         else:
             phases = random_programme(rng, n_blocks=n_blocks, walk=walk)
     model = SensorModel.random(rng, fs_hz, outward_sign)
+    # the person's build from a generator of its own: the programme, motion and sensor stay
+    # what they are for the seed
+    body = Body.random(np.random.default_rng([seed, 2])) if vary_body else Body()
+    phases = fit_body(phases, body)
     timing, total = layout(rng, phases)
     fs_int = 400.0 if model.fs_hz <= 104 else 800.0
     motion, truth_phases = build_motion(rng, phases, timing, total, fs_int)
@@ -216,7 +233,7 @@ def simulate_session(
                 extra={"seed": seed})
     rec = Recording(samples, info, Annotations())
     angles = pd.DataFrame({"pitch_deg": s.pitch_deg, "roll_deg": s.roll_deg}, index=pd.Index(time_s, name="time_s"))
-    truth = Truth(angles, segments, model.mount, sensor)
+    truth = Truth(angles, segments, model.mount, sensor, body=dataclasses.asdict(body))
     if not upper:
         return SimulatedSession(rec, truth, phases)
     # its own generator, so that the sacral recording is the same with or without the upper sensor

@@ -24,6 +24,62 @@ class Posture:
     height_m: float
 
 
+@dataclass(frozen=True)
+class Body:
+    """The simulated person's build: how their sacrum heights differ from the programme's
+    average adult (the heights the postures are written with).
+
+    ``stature`` scales what hangs on the legs and arms (standing, kneeling, a plank on the
+    forearms above the floor, a side plank, a bridge); ``pelvis_m`` is how much deeper (front
+    to back) the pelvis is than average, which puts every face-down floor posture higher;
+    ``supine_m`` the soft tissue and mat under the sacrum lying face up; ``bench_m`` how much
+    higher the bench is.
+    """
+
+    stature: float = 1.0
+    pelvis_m: float = 0.0
+    supine_m: float = 0.0
+    bench_m: float = 0.0
+
+    @classmethod
+    def random(cls, rng: np.random.Generator) -> Body:
+        """A person drawn from adults: stature ±5.5 % (1 sd, about ±9 cm of 1.70 m), pelvis
+        depth ±2 cm, tissue under the sacrum ±1 cm, bench height ±5 cm (uniform)."""
+        return cls(stature=float(np.clip(rng.normal(1.0, 0.055), 0.88, 1.12)),
+                   pelvis_m=float(np.clip(rng.normal(0.0, 0.02), -0.05, 0.05)),
+                   supine_m=float(np.clip(rng.normal(0.0, 0.01), -0.025, 0.025)),
+                   bench_m=float(rng.uniform(-0.05, 0.05)))
+
+    def height(self, post: Posture) -> float:
+        """Sacrum (pivot) height of ``post`` for this person."""
+        grow = self.stature - 1.0
+        name, h = post.name, post.height_m
+        if name == "standing":
+            return h * self.stature
+        if name == "child":
+            return h * self.stature
+        if name in ("prone", "hyperextension_floor"):
+            return h + self.pelvis_m
+        if name == "plank":
+            return h + self.pelvis_m + 0.3 * grow
+        if name == "supine":
+            return h + self.supine_m
+        if name == "bridge":
+            return h + self.supine_m + 0.3 * grow
+        if name.startswith("side_plank"):
+            return h + 0.5 * grow
+        if name.startswith("hyperextension_bench"):
+            return h + self.bench_m
+        return h
+
+
+def fit_body(phases: list[Phase], body: Body) -> list[Phase]:
+    """The phases with every posture's height that of ``body`` (new phases, same timing)."""
+    return [Phase(ph.kind, ph.exercise, Posture(ph.posture.name, ph.posture.pitch_deg, ph.posture.roll_key_deg,
+                                                body.height(ph.posture)), ph.duration_s, ph.params)
+            for ph in phases]
+
+
 @dataclass
 class Phase:
     """One phase of a session.
