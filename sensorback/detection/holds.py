@@ -1,12 +1,15 @@
 """Still postures ("spans") and the exercise holds among them.
 
 1. Still runs: the stance is not ``MOVING`` (:func:`.posture.compute_stance`).
-2. Each still run is split where the stance or the sway state (resting or holding) changes.
+2. Each still run is split where the stance or the sway state (resting or holding) changes,
+   or where the sacrum rises or sinks by a posture's height while lying flat (a plank lifted
+   so level and calm that neither of those changes).
    A change between lying flat and raised (face down) or hips up (face up) is a new posture
    only when the sacrum moves vertically, the pitch moves while the sway starts, or the sway
    collapses to rest level; otherwise it is a sag or pike of the same hold.
 3. Every span gets a sacrum height (:mod:`.height`) and an exercise: face-down raised postures
-   are planks, floor hyperextensions (low) or bench hyperextensions (high).
+   are planks, floor hyperextensions (low) or bench hyperextensions (high).  Neighbouring holds
+   of one exercise parted only by a moment of movement are one hold.
 4. A hold's ends are moved to where the movement into it ends and the one out of it starts:
    minimum-jerk speed profiles fitted to the turning and to the vertical velocity there, or a
    minimum-jerk step fitted across a slow transition inside one still run.
@@ -445,10 +448,10 @@ def classify_span(span: Span, pitch_deg: float, settings: DetectionSettings = De
 def join_broken_holds(grid: Grid, spans: list[Span], settings: DetectionSettings = DetectionSettings()) -> list[Span]:
     """Spans with every two neighbouring holds of one exercise joined (a new list): where only
     a short movement (``hold_join_gap_s``) parts them, with the same stance (or level and
-    raised of one family), the pitch within
-    ``split_min_pitch_deg`` and the sacrum within ``split_height_m`` of each other.  A hold
-    that sways hard enough to count as moving for a moment (or is jolted by a jerk) is one hold,
-    not two; two holds of an exercise without a rest in between are no different."""
+    raised of one family), the pitch within ``split_min_pitch_deg`` and the sacrum within
+    ``split_height_m`` of each other.  A hold that sways hard enough to count as moving for a
+    moment (or is jolted by a jerk) is one hold, not two; two holds of an exercise without a
+    rest in between are no different.  Holds of unknown height are left apart."""
     out: list[Span] = []
     one = int(round(grid.fs))
     for s in spans:

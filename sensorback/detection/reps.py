@@ -126,9 +126,8 @@ def _joins(grid: Grid, x: np.ndarray, peaks: np.ndarray, widths_s: np.ndarray, s
     top and the second rises from it straight to its top, with no return to the tops' level in
     between (``rep_max_move_s``; not from or to another posture, e.g. lying flat at the tops'
     level between a set of small floor lifts and one of big bench lifts, or between two bench
-    sets); the body does not turn over in between (a rest lying
-    on the back between a bench hold's sway and a set of hyperextensions); a short data gap
-    does not end a set."""
+    sets); the body does not turn over in between (a rest lying on the back between a bench
+    hold's sway and a set of hyperextensions); a short data gap does not end a set."""
     out = np.zeros(peaks.size - 1, dtype=bool)
     q, p = peaks[:-1], peaks[1:]
     max_gap = int(round((settings.rep_max_gap_s + settings.rep_max_top_s) * grid.fs))

@@ -17,10 +17,8 @@ lumbar angle between the two:
 
 from __future__ import annotations
 
-import dataclasses
-
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +28,16 @@ import pandas as pd
 from ..recording import Annotations, Info, Recording
 from .body import build_motion, layout
 from .lumbar import build_lumbar, lumbar_rotation, upper_motion
-from .programme import EXERCISES, Block, Body, Phase, fit_body, parse_programme, plank_with_sag, random_programme
+from .programme import (
+    EXERCISES,
+    Block,
+    Body,
+    Phase,
+    fit_body,
+    parse_programme,
+    plank_with_sag,
+    random_programme,
+)
 from .sensor import Sampled, SensorModel, sample
 
 __all__ = ["simulate_recording", "simulate_session", "SimulatedSession", "Truth", "EXERCISES"]
@@ -233,7 +240,7 @@ def simulate_session(
                 extra={"seed": seed})
     rec = Recording(samples, info, Annotations())
     angles = pd.DataFrame({"pitch_deg": s.pitch_deg, "roll_deg": s.roll_deg}, index=pd.Index(time_s, name="time_s"))
-    truth = Truth(angles, segments, model.mount, sensor, body=dataclasses.asdict(body))
+    truth = Truth(angles, segments, model.mount, sensor, body=asdict(body))
     if not upper:
         return SimulatedSession(rec, truth, phases)
     # its own generator, so that the sacral recording is the same with or without the upper sensor

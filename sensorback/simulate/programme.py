@@ -54,9 +54,7 @@ class Body:
         """Sacrum (pivot) height of ``post`` for this person."""
         grow = self.stature - 1.0
         name, h = post.name, post.height_m
-        if name == "standing":
-            return h * self.stature
-        if name == "child":
+        if name in ("standing", "child"):
             return h * self.stature
         if name in ("prone", "hyperextension_floor"):
             return h + self.pelvis_m
